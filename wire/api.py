@@ -1,0 +1,77 @@
+"""JSON documents of ``/api/v1``, shared by the server (which emits them) and the client.
+
+``GET /api/v1/catalog?since=<cursor>&limit=<n>`` answers a :class:`CatalogPage`: the courses whose
+current version was published after ``since``, oldest change first. The client stores
+``CatalogPage.cursor`` and asks again with it until ``has_more`` is false.
+
+``GET /api/v1/assets/{sha256}`` answers the bytes of one asset, with ``ETag: "<sha256>"``,
+``Accept-Ranges: bytes`` and immutable caching; ``Range`` and ``If-Range`` are honoured.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from wire.course import Identifier, ItemKind
+
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+CATALOG_PAGE_MAX = 500
+CATALOG_PAGE_DEFAULT = 200
+
+
+class _Wire(BaseModel):
+    # Unknown fields are ignored so an older client can read a newer server.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class AssetRef(_Wire):
+    sha256: Sha256
+    size: int = Field(ge=0)
+    media_type: str
+
+
+class CatalogItem(_Wire):
+    id: Identifier
+    kind: ItemKind
+    title: str
+    asset: AssetRef
+
+
+class CatalogLesson(_Wire):
+    id: Identifier
+    title: str
+    items: list[CatalogItem]
+
+
+class CatalogCourse(_Wire):
+    id: Identifier
+    version: int = Field(ge=1)
+    seq: int = Field(ge=1, description="server change sequence of this version")
+    title: str
+    description: str
+    language: str
+    published_at: datetime
+    lessons: list[CatalogLesson]
+
+
+class CatalogPage(_Wire):
+    courses: list[CatalogCourse]
+    cursor: int = Field(ge=0, description="pass as `since` to get the changes after this page")
+    has_more: bool
+
+
+class ServerInfo(_Wire):
+    """``GET /api/v1/info``: cheap reachability probe and the server's clock."""
+
+    name: str
+    version: str
+    api: int = 1
+    time: datetime
+
+
+class ErrorBody(_Wire):
+    detail: str
