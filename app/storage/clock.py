@@ -1,0 +1,13 @@
+"""The clock, injected: storage and sync take a ``Clock`` instead of reading the time themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """Now, as a naive UTC datetime (how the database stores time)."""
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -1,0 +1,143 @@
+"""The client's tables (SQLAlchemy 2 typed declarative). Schema changes go through Alembic.
+
+Courses, lessons, items and assets mirror the county catalog; a new course version replaces the
+course's lessons and items (item ids are stable across versions, so progress carries over).
+Progress is an append-only log: rows are inserted, never updated or deleted.
+Timestamps are stored as naive UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ITEM_KINDS = ("video", "document", "quiz", "questionnaire")
+GENDERS = ("female", "male", "unspecified")
+AGE_BANDS = ("under30", "30to39", "40to49", "50plus")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Course(Base):
+    __tablename__ = "course"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    server_seq: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(16))
+    published_at: Mapped[datetime] = mapped_column(DateTime)
+    # When someone on this PC chose to download the course (NULL: not chosen). Revision 0002.
+    download_requested_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+
+class Lesson(Base):
+    __tablename__ = "lesson"
+    __table_args__ = (UniqueConstraint("course_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+
+
+class Asset(Base):
+    __tablename__ = "asset"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(100))
+    # Set once the verified file is in the content store; NULL while missing.
+    stored_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+
+class Item(Base):
+    __tablename__ = "item"
+    __table_args__ = (
+        CheckConstraint("kind IN ('video', 'document', 'quiz', 'questionnaire')", name="kind"),
+        Index("ix_item_course_position", "course_id", "lesson_position", "position"),
+    )
+
+    # "<course id>/<item key>": globally unique and stable across course versions.
+    id: Mapped[str] = mapped_column(String(130), primary_key=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"), index=True)
+    lesson_position: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    asset_sha256: Mapped[str] = mapped_column(ForeignKey("asset.sha256"), index=True)
+
+
+class Profile(Base):
+    __tablename__ = "profile"
+    __table_args__ = (
+        CheckConstraint("gender IN ('female', 'male', 'unspecified')", name="gender"),
+        CheckConstraint("age_band IN ('under30', '30to39', '40to49', '50plus')", name="age_band"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    school: Mapped[str] = mapped_column(String(200))
+    gender: Mapped[str] = mapped_column(String(16))
+    age_band: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(100))
+    # hashlib.scrypt of the PIN; the PIN itself is never stored.
+    pin_hash: Mapped[bytes] = mapped_column(LargeBinary(64))
+    pin_salt: Mapped[bytes] = mapped_column(LargeBinary(32))
+    pin_params: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+
+class ProgressEvent(Base):
+    __tablename__ = "progress_event"
+    __table_args__ = (
+        Index("ix_progress_profile_item", "profile_id", "item_id", "seq"),
+        {"sqlite_autoincrement": True},
+    )
+
+    # Local monotonic sequence: AUTOINCREMENT never reuses a number, even after deletes.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)  # client-made UUID
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profile.id"))
+    # Not a foreign key: progress outlives an item dropped from a newer course version.
+    item_id: Mapped[str] = mapped_column(String(130))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)  # JSON
+    wall_time: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Setting(Base):
+    """Small key/value state: the catalog cursor, the server address, last contact."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
