@@ -179,6 +179,12 @@ def list_courses(
     return [CourseRow(*row) for row in rows]
 
 
+def course_row(session: Session, course_id: str) -> CourseRow | None:
+    """One course's catalog line (to redraw it after a download)."""
+    row = session.execute(_course_rows_query("").where(Course.id == course_id)).first()
+    return CourseRow(*row) if row else None
+
+
 def count_courses(session: Session, search: str = "") -> int:
     sub = _course_rows_query(search).subquery()
     return int(session.scalar(select(func.count()).select_from(sub)) or 0)

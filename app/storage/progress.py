@@ -109,8 +109,10 @@ def video_progress(events: Sequence[Event]) -> ItemProgress:
     duration = max(float(p.get("duration", 0.0)) for p in watched)
     if duration <= 0:
         return ItemProgress.none()
-    clamped = ((max(0.0, float(p["start"])), min(duration, float(p["end"]))) for p in watched)
-    covered = sum(end - start for start, end in merge_ranges(clamped) if end > start)
+    ranges = merge_ranges((float(p["start"]), float(p["end"])) for p in watched)
+    # Clipped to the video after merging: clipping first turned a range past the end into a
+    # reversed one, which merge_ranges then counted as watched.
+    covered = sum(max(0.0, min(duration, end) - max(0.0, start)) for start, end in ranges)
     share = min(1.0, covered / duration)
     resume = float(watched[-1]["end"])
     if resume >= duration - 1.0:  # stopped at the very end: start again from the beginning
@@ -139,3 +141,47 @@ def derive(kind: str, events: Sequence[Event]) -> ItemProgress:
     if kind == "document":
         return document_progress(events)
     return ItemProgress.none()
+
+
+class WatchTracker:
+    """Turns a player's position updates into watched ranges.
+
+    Positions that move forward by at most ``max_step`` seconds are continuous watching; any
+    other jump is a seek and starts a new range, so skipping ahead is never counted. A range is
+    handed out (to be recorded as an event) every ``flush_every`` seconds of watching, and on
+    :meth:`flush` (pause, seek, end, close).
+    """
+
+    def __init__(self, max_step: float = 1.5, flush_every: float = 10.0) -> None:
+        self.max_step = max_step
+        self.flush_every = flush_every
+        self._start: float | None = None
+        self._last: float | None = None
+
+    def update(self, position: float) -> tuple[float, float] | None:
+        """Feeds a position (seconds); returns a range to record, if one is due."""
+        if self._last is None or self._start is None:
+            self._start = self._last = position
+            return None
+        step = position - self._last
+        if 0.0 <= step <= self.max_step:
+            self._last = position
+            if self._last - self._start >= self.flush_every:
+                done = (self._start, self._last)
+                self._start = self._last
+                return done
+            return None
+        done = self.flush()
+        self._start = self._last = position
+        return done
+
+    def flush(self) -> tuple[float, float] | None:
+        """Ends the current range; returns it if it covers any time."""
+        if self._start is None or self._last is None:
+            return None
+        done = (self._start, self._last) if self._last > self._start else None
+        self._start = self._last
+        return done
+
+    def reset(self) -> None:
+        self._start = self._last = None

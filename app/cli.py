@@ -1,0 +1,59 @@
+"""``python -m app``: opens the app, or runs one of its commands.
+
+Commands::
+
+    python -m app [--data-dir D] [--server URL] [--lang zh_CN|en]   open the app
+    python -m app demo [--reset]                                    the embedded demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from app import __version__
+from app.paths import ENV_DATA_DIR, resolve_data_dir
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m app",
+        description="Lamplight (灯火研修): offline-first training for teachers.",
+    )
+    parser.add_argument("--version", action="version", version=f"Lamplight {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        help=f"where courses and progress are kept (default: machine-wide; env {ENV_DATA_DIR})",
+    )
+    parser.add_argument("--server", help="address of the county server, e.g. http://10.1.2.3:8765")
+    parser.add_argument("--lang", choices=["zh_CN", "en"], help="language (default: the system's)")
+    parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("run", help="open the app (what happens with no command)")
+    demo = commands.add_parser(
+        "demo",
+        help="start a county server on this PC with the demo courses, and open the app on it",
+    )
+    demo.add_argument("--reset", action="store_true", help="start again from empty demo data")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.command == "demo":
+        from app.demo import run_demo
+
+        return run_demo(data_dir=args.data_dir, language=args.lang, reset=args.reset)
+    try:
+        paths = resolve_data_dir(args.data_dir)
+    except OSError as exc:
+        print(f"error: cannot use the data directory: {exc}", file=sys.stderr)
+        return 2
+    from app.ui.run import run_gui
+
+    return run_gui(paths, args.server, args.lang, startup_probe=args.startup_probe)

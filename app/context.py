@@ -1,0 +1,55 @@
+"""Everything a running client needs, made once at start-up and passed to whoever needs it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from app.paths import DataPaths
+from app.storage import settings
+from app.storage.clock import Clock, utc_now
+from app.storage.content import ContentStore
+from app.storage.db import Database, open_database
+
+if TYPE_CHECKING:
+    from app.sync.client import ServerClient
+
+
+@dataclass
+class AppContext:
+    """The open data directory, its database and content store, and the county server."""
+
+    paths: DataPaths
+    db: Database
+    content: ContentStore
+    server_url: str
+    clock: Clock = utc_now
+    _client: ServerClient | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(
+        cls, paths: DataPaths, server_url: str | None = None, clock: Clock = utc_now
+    ) -> AppContext:
+        """Opens (and migrates) the database; remembers ``server_url`` if one is given."""
+        db = open_database(paths.database)
+        with db.write() as session:
+            if server_url:
+                settings.put(session, settings.SERVER_URL, server_url.rstrip("/"))
+            url = settings.get(session, settings.SERVER_URL)
+        content = ContentStore(paths.content, db)
+        return cls(paths=paths, db=db, content=content, server_url=url, clock=clock)
+
+    def client(self) -> ServerClient | None:
+        """The county server client, or ``None`` when no server is configured (made lazily:
+        importing the HTTP stack is not part of start-up)."""
+        if not self.server_url:
+            return None
+        if self._client is None:
+            from app.sync.client import ServerClient
+            from app.sync.transport import RequestsTransport
+
+            self._client = ServerClient(self.server_url, RequestsTransport())
+        return self._client
+
+    def close(self) -> None:
+        self.db.close()
