@@ -65,6 +65,14 @@ class CourseFormatError(Exception):
         super().__init__(f"{where}: {problem}")
 
 
+class _FieldValueError(ValueError):
+    """A whole-course check's error, which pydantic cannot place: it names its field itself."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(problem)
+        self.field = field
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -111,13 +119,17 @@ class CourseSpec(_Strict):
     def _unique_ids(self) -> CourseSpec:
         seen_lessons: set[str] = set()
         seen_items: set[str] = set()
-        for lesson in self.lessons:
+        for li, lesson in enumerate(self.lessons, start=1):
             if lesson.id in seen_lessons:
-                raise ValueError(f"lesson id {lesson.id!r} is used twice")
+                raise _FieldValueError(
+                    f"lessons[{li}].id", f"lesson id {lesson.id!r} is used twice"
+                )
             seen_lessons.add(lesson.id)
-            for item in lesson.items:
+            for ii, item in enumerate(lesson.items, start=1):
                 if item.id in seen_items:
-                    raise ValueError(f"item id {item.id!r} is used twice")
+                    raise _FieldValueError(
+                        f"lessons[{li}].items[{ii}].id", f"item id {item.id!r} is used twice"
+                    )
                 seen_items.add(item.id)
         return self
 
@@ -148,6 +160,9 @@ def parse_course_toml(text: str, file: str = COURSE_FILE) -> CourseSpec:
     except ValidationError as exc:
         first = exc.errors()[0]
         message = str(first["msg"]).removeprefix("Value error, ")
+        cause = first.get("ctx", {}).get("error")
+        if isinstance(cause, _FieldValueError):
+            raise CourseFormatError(file, cause.field, message) from None
         raise CourseFormatError(file, _field_path(tuple(first["loc"]), data), message) from None
 
 

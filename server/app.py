@@ -1,0 +1,204 @@
+"""The county server's HTTP API (FastAPI), under ``/api/v1``; OpenAPI UI at ``/docs``.
+
+Routes:
+    GET /api/v1/info                 :class:`wire.api.ServerInfo`, the server's clock.
+    GET /api/v1/catalog              :class:`wire.api.CatalogPage` (see :mod:`server.catalog`).
+    GET|HEAD /api/v1/assets/{sha256} the bytes of one asset; Range and If-Range honoured.
+
+Every error the app answers is JSON ``{"detail": "..."}`` (:class:`wire.api.ErrorBody`),
+except the bodies Starlette's file response writes itself for 416 and a malformed ``Range``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from server import __version__
+from server.catalog import catalog_page_json
+from server.models import Asset
+from server.publish import utc_now
+from wire import API_PREFIX
+from wire.api import CATALOG_PAGE_DEFAULT, CATALOG_PAGE_MAX, CatalogPage, ErrorBody, ServerInfo
+from wire.blobs import BlobStore
+
+SERVER_NAME = "Lamplight county server"
+API_VERSION = 1
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_ASSET_CACHE_MAX = 4096
+_SEQ_MAX = 2**63 - 1  # the largest change sequence the database can hold
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the app is given; nothing is looked up from globals.
+
+    Attributes:
+        data_dir: the server's data directory.
+        sessions: the process's one session factory.
+        blobs: the blob store holding the assets.
+        clock: the time ``/info`` reports; aware UTC.
+    """
+
+    data_dir: Path
+    sessions: sessionmaker[Session]
+    blobs: BlobStore
+    clock: Callable[[], datetime] = utc_now
+
+
+class _AssetFile(FileResponse):
+    chunk_size = 1024 * 1024  # 64 KiB (the default) caps loopback throughput well below 1 GB/s
+
+
+@dataclass
+class _AssetTypes:
+    """sha256 -> media type of published assets. Assets never change, so hits stay valid;
+    misses are not cached (an asset may be published while the server runs)."""
+
+    _types: dict[str, str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, sha256: str) -> str | None:
+        return self._types.get(sha256)
+
+    def put(self, sha256: str, media_type: str) -> None:
+        with self._lock:
+            if len(self._types) >= _ASSET_CACHE_MAX:
+                self._types.clear()
+            self._types[sha256] = media_type
+
+
+def _session(request: Request) -> Iterator[Session]:
+    """One session per request, from the app's session factory."""
+    settings: Settings = request.app.state.settings
+    with settings.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(_session)]
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Builds the application around ``settings``."""
+    app = FastAPI(
+        title=SERVER_NAME,
+        version=__version__,
+        description="Publishes courses to Lamplight clients: a catalog of changes and media.",
+    )
+    _install_error_handlers(app)
+    app.state.settings = settings
+    asset_types = _AssetTypes()
+
+    @app.get(f"{API_PREFIX}/info", response_model=ServerInfo, tags=["server"])
+    def info() -> ServerInfo:
+        """Cheap reachability probe; also tells clients the server's clock."""
+        return ServerInfo(
+            name=SERVER_NAME, version=__version__, api=API_VERSION, time=settings.clock()
+        )
+
+    @app.get(
+        f"{API_PREFIX}/catalog",
+        response_model=CatalogPage,
+        responses={422: {"model": ErrorBody, "description": "`since` or `limit` out of range"}},
+        tags=["catalog"],
+    )
+    def catalog(
+        db: SessionDep,
+        since: Annotated[
+            int, Query(ge=0, le=_SEQ_MAX, description="the cursor of the previous page")
+        ] = 0,
+        limit: Annotated[
+            int, Query(ge=1, le=CATALOG_PAGE_MAX, description="at most this many courses")
+        ] = CATALOG_PAGE_DEFAULT,
+    ) -> Response:
+        """The current version of every course changed after `since`, oldest change first.
+
+        Store `cursor` and ask again with `since=<cursor>` until `has_more` is false.
+        """
+        return Response(catalog_page_json(db, since, limit), media_type="application/json")
+
+    def asset(sha256: str, db: SessionDep) -> Response:
+        """The bytes of one asset, named by its sha256 (64 lowercase hex digits).
+
+        Sends `ETag: "<sha256>"` and immutable caching; honours `Range` (also several ranges)
+        and `If-Range`.
+        """
+        if not _SHA256.fullmatch(sha256):
+            raise HTTPException(404, "no such asset: expected 64 lowercase hex digits")
+        media_type = asset_types.get(sha256)
+        if media_type is None:
+            media_type = db.scalar(select(Asset.media_type).where(Asset.sha256 == sha256))
+            if media_type is None:
+                raise HTTPException(404, f"no asset {sha256} on this server")
+            asset_types.put(sha256, media_type)
+        path = settings.blobs.path(sha256)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            st = None
+        if st is None or not stat.S_ISREG(st.st_mode):
+            raise HTTPException(500, f"asset {sha256} is published but its file is missing")
+        return _AssetFile(
+            path,
+            media_type=media_type,
+            stat_result=st,
+            headers={
+                # Set before the stat headers, so this ETag (not Starlette's mtime-size hash)
+                # is sent and is what If-Range is compared with.
+                "etag": f'"{sha256}"',
+                "cache-control": "public, max-age=31536000, immutable",
+            },
+        )
+
+    asset_responses: dict[int | str, dict[str, Any]] = {
+        200: {
+            "description": "the whole asset",
+            "content": {"video/mp4": {}, "application/pdf": {}},
+        },
+        206: {"description": "the requested byte range(s)"},
+        404: {"model": ErrorBody, "description": "no such asset on this server"},
+        416: {"description": "the range starts past the end of the asset"},
+    }
+    for method in ("GET", "HEAD"):
+        app.add_api_route(
+            f"{API_PREFIX}/assets/{{sha256}}",
+            asset,
+            methods=[method],
+            operation_id=f"{method.lower()}_asset",
+            response_class=FileResponse,
+            responses=asset_responses,
+            tags=["assets"],
+        )
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = exc.errors()
+        if errors:
+            first = errors[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            detail = f"{where}: {first.get('msg', 'invalid')}"
+        else:
+            detail = "invalid request"
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": "internal server error"}, status_code=500)
+
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Exception, unexpected_error)

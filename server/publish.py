@@ -1,0 +1,228 @@
+"""Publishing a course folder: validate, store its media, record a new version if it changed.
+
+1. The whole folder is checked with :func:`wire.course.load_course_folder` and every media file
+   is hashed; nothing is written before this succeeds.
+2. Media the blob store lacks is copied in (hashed again while copying, so a file that changed
+   in between is refused). Each distinct file is stored once, whichever courses use it.
+3. One database transaction adds the new assets and a ``course_version`` row, but only when the
+   course's content (title, description, language, lessons, items and the sha256 of every file)
+   differs from its current version. Publishing an unchanged folder changes nothing.
+
+Old versions and their blobs stay, so clients holding an old version keep working. A failure
+at any step leaves no new version behind (at worst an unreferenced blob, reused next time).
+
+Raises :class:`wire.course.CourseFormatError` for a folder that cannot be published and
+:class:`server.errors.StorageError` for media that cannot be stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from server.db import begin_write
+from server.errors import StorageError
+from server.models import Asset, Course, CourseVersion
+from wire.api import AssetRef, CatalogCourse, CatalogItem, CatalogLesson
+from wire.blobs import BlobMismatch, BlobStore, DiskFull, sha256_file
+from wire.course import PUBLISHABLE_KINDS, CourseSpec, load_course_folder
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What :func:`publish_course` did."""
+
+    course_id: str
+    version: int
+    changed: bool
+    items: int
+    new_files: int
+
+    def describe(self) -> str:
+        if not self.changed:
+            return f"{self.course_id} unchanged (version {self.version})"
+        return (
+            f"published {self.course_id} version {self.version} "
+            f"({_plural(self.items, 'item')}, {_plural(self.new_files, 'new file')})"
+        )
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+@dataclass(frozen=True)
+class _Media:
+    path: Path
+    ref: AssetRef
+
+
+def publish_course(
+    session: Session, blobs: BlobStore, folder: Path, *, clock: Clock = utc_now
+) -> PublishResult:
+    """Publishes the course folder ``folder`` (see the module docstring).
+
+    Args:
+        session: a session with no transaction in progress; this function commits.
+        blobs: the server's blob store.
+        folder: the course folder (``course.toml`` and its media).
+        clock: gives ``published_at``; must return an aware datetime.
+
+    Raises:
+        CourseFormatError: the folder is not a valid course; nothing was changed.
+        StorageError: a file could not be stored; nothing was published.
+    """
+    course, files = load_course_folder(folder)
+    media = _hash_media(course, files)
+    lessons = _catalog_lessons(course, media)
+    content_hash = _content_hash(course, lessons)
+
+    for item in media.values():
+        _store(blobs, item)
+
+    with session.begin():
+        begin_write(session)
+        existing = session.get(Course, course.id)
+        if existing is not None:
+            current = session.scalars(
+                select(CourseVersion.content_hash).where(
+                    CourseVersion.course_id == course.id,
+                    CourseVersion.version == existing.current_version,
+                )
+            ).one()
+            if current == content_hash:
+                return PublishResult(course.id, existing.current_version, False, len(files), 0)
+        published_at = clock()
+        if published_at.tzinfo is None:
+            raise ValueError("the clock must return an aware datetime")
+        published_at = published_at.astimezone(UTC)
+        new_files = _insert_assets(session, [m.ref for m in media.values()], published_at)
+        version = 1 if existing is None else existing.current_version + 1
+        if existing is None:
+            session.add(
+                Course(id=course.id, current_version=1, title=course.title, updated=published_at)
+            )
+        else:
+            existing.current_version = version
+            existing.title = course.title
+            existing.updated = published_at
+        session.flush()  # the course row must exist before its version references it
+        session.add(
+            CourseVersion(
+                course_id=course.id,
+                version=version,
+                manifest=_manifest_json(course, version, published_at, lessons),
+                content_hash=content_hash,
+                published_at=published_at,
+            )
+        )
+    return PublishResult(course.id, version, True, len(files), new_files)
+
+
+def _hash_media(course: CourseSpec, files: dict[str, Path]) -> dict[str, _Media]:
+    """Hashes each distinct file once; keyed by item id."""
+    by_path: dict[Path, AssetRef] = {}
+    media: dict[str, _Media] = {}
+    for lesson in course.lessons:
+        for item in lesson.items:
+            path = files[item.id]
+            ref = by_path.get(path)
+            if ref is None:
+                ref = AssetRef(
+                    sha256=sha256_file(path),
+                    size=path.stat().st_size,
+                    media_type=PUBLISHABLE_KINDS[item.kind],
+                )
+                by_path[path] = ref
+            media[item.id] = _Media(path, ref)
+    return media
+
+
+def _store(blobs: BlobStore, item: _Media) -> None:
+    if blobs.has(item.ref.sha256):
+        return
+    try:
+        blobs.add_file(item.path, expected_sha256=item.ref.sha256)
+    except BlobMismatch:
+        raise StorageError(
+            f"{item.path}: changed while it was being published; publish again"
+        ) from None
+    except DiskFull as exc:
+        raise StorageError(f"the disk holding the blob store is full ({exc})") from exc
+    except OSError as exc:
+        raise StorageError(f"{item.path}: cannot be copied into the blob store: {exc}") from exc
+
+
+def _catalog_lessons(course: CourseSpec, media: dict[str, _Media]) -> list[CatalogLesson]:
+    return [
+        CatalogLesson(
+            id=lesson.id,
+            title=lesson.title,
+            items=[
+                CatalogItem(id=item.id, kind=item.kind, title=item.title, asset=media[item.id].ref)
+                for item in lesson.items
+            ],
+        )
+        for lesson in course.lessons
+    ]
+
+
+def _content_hash(course: CourseSpec, lessons: list[CatalogLesson]) -> str:
+    """Hash of everything a learner sees; decides whether a new version is needed."""
+    content: dict[str, Any] = {
+        "title": course.title,
+        "description": course.description,
+        "language": course.language,
+        "lessons": [lesson.model_dump(mode="json") for lesson in lessons],
+    }
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _manifest_json(
+    course: CourseSpec, version: int, published_at: datetime, lessons: list[CatalogLesson]
+) -> str:
+    """The version's CatalogCourse as compact JSON, without ``seq`` (drawn on insert)."""
+    document = CatalogCourse(
+        id=course.id,
+        version=version,
+        seq=1,  # placeholder: excluded below, added when a catalog page is served
+        title=course.title,
+        description=course.description,
+        language=course.language,
+        published_at=published_at,
+        lessons=lessons,
+    )
+    data = document.model_dump(mode="json", exclude={"seq"})
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _insert_assets(session: Session, refs: list[AssetRef], created: datetime) -> int:
+    """Adds the assets the database lacks; returns how many were new."""
+    unique = {ref.sha256: ref for ref in refs}
+    known = set(session.scalars(select(Asset.sha256).where(Asset.sha256.in_(unique))))
+    rows = [
+        {"sha256": ref.sha256, "size": ref.size, "media_type": ref.media_type, "created": created}
+        for sha, ref in unique.items()
+        if sha not in known
+    ]
+    if rows:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(insert(Asset).on_conflict_do_nothing(index_elements=["sha256"]), rows)
+    return len(rows)

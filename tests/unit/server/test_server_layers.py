@@ -1,0 +1,32 @@
+"""The server stands alone: importing it loads neither Qt nor the client."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]
+
+CHECK = """
+import importlib, sys
+for name in ("server", "server.app", "server.catalog", "server.cli", "server.db",
+             "server.errors", "server.models", "server.publish"):
+    importlib.import_module(name)
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "shiboken6", "app"))
+print(",".join(loaded))
+"""
+
+
+def test_importing_the_server_loads_no_qt_and_no_client() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", CHECK],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
