@@ -137,7 +137,8 @@ def main() -> None:
         paths = DataPaths(Path(tmp)).ensure()
         built = build(paths, args.courses, args.items_per_course)
         print(
-            f"built {args.courses} courses / {args.courses * args.items_per_course} items in {built:.1f} s"
+            f"built {args.courses} courses / {args.courses * args.items_per_course} items "
+            f"in {built:.1f} s"
         )
         times: list[float] = []
         peak = 0.0

@@ -171,9 +171,9 @@ class WatchTracker:
                 self._start = self._last
                 return done
             return None
-        done = self.flush()
+        cut = self.flush()
         self._start = self._last = position
-        return done
+        return cut
 
     def flush(self) -> tuple[float, float] | None:
         """Ends the current range; returns it if it covers any time."""

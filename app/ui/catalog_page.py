@@ -43,15 +43,15 @@ class CourseDelegate(QStyledItemDelegate):
         if row is None:
             return
         painter.save()
-        rect = option.rect.adjusted(8, 4, -8, -4)  # type: ignore[attr-defined]
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
-        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)  # type: ignore[attr-defined]
+        rect = option.rect.adjusted(8, 4, -8, -4)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QColor("#d8cfbd"))
         painter.setBrush(QColor("#fbe9d0" if selected else "#fff8ec" if hovered else "#ffffff"))
         painter.drawRoundedRect(rect, 8, 8)
         state = self.state_text(row)
-        base = QFont(option.font)  # type: ignore[attr-defined]
+        base = QFont(option.font)
         title_font = QFont(base)
         title_font.setBold(True)
         title_font.setPointSizeF(base.pointSizeF() * 1.1)

@@ -158,12 +158,12 @@ class NewProfileDialog(QDialog):
         buttons = QHBoxLayout()
         cancel = QPushButton(self.tr("Cancel"))
         cancel.clicked.connect(self.reject)
-        self.create = QPushButton(self.tr("Create my profile"))
-        self.create.setProperty("primary", True)
-        self.create.clicked.connect(self._check_and_accept)
+        self.create_button = QPushButton(self.tr("Create my profile"))
+        self.create_button.setProperty("primary", True)
+        self.create_button.clicked.connect(self._check_and_accept)
         buttons.addWidget(cancel)
         buttons.addStretch(1)
-        buttons.addWidget(self.create)
+        buttons.addWidget(self.create_button)
         outer.addLayout(buttons)
 
     def _choices(self, labels: tuple[str, ...]) -> tuple[QButtonGroup, QWidget]:

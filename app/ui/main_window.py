@@ -91,8 +91,7 @@ class MainWindow(QMainWindow):
 
         self.status = StatusLine(context)
         self.statusBar().addPermanentWidget(self.status, 1)
-        message.bus().posted.connect(self.show_message)
-        message.bus().listen()
+        message.bus().listen(self.show_message)
         self.catalog.reload()
 
     # Navigation ------------------------------------------------------------------------------

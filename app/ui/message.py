@@ -7,6 +7,8 @@ start-up is lost.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from enum import Enum
 
 from PySide6.QtCore import QObject, Signal
@@ -29,6 +31,7 @@ class MessageBus(QObject):
         super().__init__()
         self._pending: list[tuple[Level, str]] = []
         self._listening = False
+        self._slots: list[Callable[[Level, str], None]] = []
         self.history: list[tuple[Level, str]] = []
 
     def post(self, level: Level, text: str) -> None:
@@ -38,8 +41,10 @@ class MessageBus(QObject):
         else:
             self._pending.append((level, text))
 
-    def listen(self) -> None:
-        """Called once a window is connected to :attr:`posted`: delivers what was kept."""
+    def listen(self, slot: Callable[[Level, str], None]) -> None:
+        """Connects a window's ``slot`` to :attr:`posted` and delivers what was kept."""
+        self.posted.connect(slot)
+        self._slots.append(slot)
         self._listening = True
         pending, self._pending = self._pending, []
         for level, text in pending:
@@ -57,9 +62,20 @@ def bus() -> MessageBus:
 
 
 def reset() -> None:
-    """Forgets the bus (tests make a fresh one per app)."""
-    global _bus
-    _bus = None
+    """Forgets every message and listener (a new main window, or a test, starts afresh).
+
+    The bus object itself lives as long as the process: deleting a QObject that windows are
+    connected to is what Qt warns against.
+    """
+    if _bus is None:
+        return
+    for slot in _bus._slots:
+        with contextlib.suppress(RuntimeError):  # the window is gone already
+            _bus.posted.disconnect(slot)
+    _bus._slots.clear()
+    _bus._pending.clear()
+    _bus.history.clear()
+    _bus._listening = False
 
 
 def error(text: str) -> None:

@@ -39,12 +39,10 @@ class StatusLine(QLabel):
         self._checking = True
         context = self.context
 
-        def probe() -> None:
-            from app.sync.catalog_sync import record_contact
+        def probe() -> float:
+            from app.sync.catalog_sync import check_server
 
-            info = client.info()
-            with context.db.write() as session:
-                record_contact(session, info.time, clock=context.clock)
+            return check_server(context.db, client, clock=context.clock)
 
         Op(self, probe).success(lambda _r: self._checked(True)).failure(
             lambda _e: self._checked(False)

@@ -17,7 +17,6 @@ from app.storage.errors import (
     WrongPinError,
 )
 
-
 # QCoreApplication.translate is spelt out at each text (not wrapped) so lupdate finds them.
 
 

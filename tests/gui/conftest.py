@@ -1,4 +1,4 @@
-"""GUI fixtures: a real QApplication offscreen (English unless a test asks), a data dir, a window."""
+"""GUI fixtures: a real QApplication offscreen (English unless asked), a data dir, a window."""
 
 from __future__ import annotations
 

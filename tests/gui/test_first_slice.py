@@ -26,7 +26,7 @@ def fill_new_profile(dialog: NewProfileDialog, qtbot: QtBot) -> None:
     dialog.age.button(3).click()
     qtbot.keyClicks(dialog.pin, PIN)
     qtbot.keyClicks(dialog.pin2, PIN)
-    dialog.create.click()
+    dialog.create_button.click()
 
 
 def answer_next_dialog(qtbot: QtBot, kind: type[QDialog], fill) -> None:  # type: ignore[no-untyped-def]
@@ -119,7 +119,9 @@ def test_profile_download_watch_and_find_it_done_after_restart(
     teacher_button.click()
     assert window.teacher is not None
     row = next(
-        i for i in range(window.catalog.model.rowCount()) if window.catalog.model.course_at(i).id == "ict-basics"
+        i
+        for i in range(window.catalog.model.rowCount())
+        if window.catalog.model.course_at(i).id == "ict-basics"
     )
     window.catalog.view.clicked.emit(window.catalog.model.index(row))
     assert "Done" in window.course.rows[video_item.id].state.text()

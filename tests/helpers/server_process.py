@@ -39,7 +39,15 @@ class ServerProcess:
 
 
 def publish(data_dir: Path, courses: Sequence[Path], database_url: str | None = None) -> None:
-    cmd = [sys.executable, "-m", "server", "publish", *map(str, courses), "--data-dir", str(data_dir)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "server",
+        "publish",
+        *map(str, courses),
+        "--data-dir",
+        str(data_dir),
+    ]
     if database_url:
         cmd += ["--database-url", database_url]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=False)

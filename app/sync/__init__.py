@@ -1,0 +1,31 @@
+"""Talking to the county server: the catalog refresh and resumable, verified downloads.
+
+Nothing here imports Qt or :mod:`app.ui`; the UI runs these functions in a worker thread and
+passes in the transport, the clock and a ``should_stop`` callback. Every stage commits what it
+has finished (a catalog page, the bytes of a partial download), so a crash, a power cut or a
+dropped connection resumes where it stopped.
+
+Modules:
+    errors: the exceptions below.
+    transport: the HTTP transport protocol, its ``requests`` implementation and a fake for tests.
+    client: :class:`~app.sync.client.ServerClient`, the typed ``/api/v1`` calls.
+    catalog_sync: :func:`~app.sync.catalog_sync.refresh_catalog`.
+    downloads: :func:`~app.sync.downloads.download_asset`,
+        :func:`~app.sync.downloads.download_course`.
+    partial: the ``.part`` file of a download in progress, its fsync checkpoints and its
+        verified move into the content store.
+
+Errors::
+
+    SyncError
+     ├── OfflineError          the server cannot be reached (refused, DNS, timeout, reset)
+     ├── ServerError           the server answered an unexpected HTTP status (``.status``)
+     ├── BadResponseError      the answer does not parse or is not what the API promises
+     └── DownloadError         an asset could not be downloaded completely
+          └── ChecksumError    the bytes do not match the asset's sha256; they were discarded
+
+    app.storage.errors.DiskFullError   the disk is full (the partial download is kept);
+                                       also what wire.blobs.DiskFull becomes here
+
+Stopping on request (``should_stop``) is not an error: the call returns early and says so.
+"""

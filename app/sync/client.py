@@ -1,0 +1,198 @@
+"""Typed calls to the county server's ``/api/v1``.
+
+:class:`ServerClient` turns HTTP into :mod:`wire.api` models and the errors of
+:mod:`app.sync.errors`; it never touches the database or the disk. A captive portal answering a
+login page instead of the catalog, for example, becomes a :class:`BadResponseError`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from app.sync.errors import BadResponseError, ServerError
+from app.sync.transport import Params, Response, Timeout, Transport
+from wire import API_PREFIX
+from wire.api import CATALOG_PAGE_DEFAULT, CatalogPage, ErrorBody, ServerInfo
+
+M = TypeVar("M", bound=BaseModel)
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
+_DETAIL_MAX = 200
+
+
+def etag_of(sha256: str) -> str:
+    """The ETag the server sends for an asset, as ``If-Range`` expects it."""
+    return f'"{sha256}"'
+
+
+@dataclass
+class AssetStream:
+    """An asset's body being received.
+
+    Attributes:
+        start: the offset of the first byte of the body in the asset: the ``Range`` start when
+            the server answered 206, ``0`` when it sent the whole asset (200).
+        total: the asset's full size as the server announced it, if it did.
+    """
+
+    start: int
+    total: int | None
+    _response: Response
+
+    def iter_chunks(self, chunk_size: int) -> Iterator[bytes]:
+        """The body, chunk by chunk.
+
+        Raises:
+            OfflineError: the connection dropped.
+        """
+        for data in self._response.iter_content(chunk_size):
+            if data:
+                yield data
+
+    def close(self) -> None:
+        self._response.close()
+
+    def __enter__(self) -> AssetStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ServerClient:
+    """The county server's API. Makes no request until a method is called.
+
+    Args:
+        base_url: the server's address, like ``http://192.168.1.10:8000``.
+        transport: how requests are sent.
+        timeout: ``(connect, read)`` seconds for every request.
+    """
+
+    def __init__(
+        self, base_url: str, transport: Transport, *, timeout: Timeout = (5.0, 30.0)
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.transport = transport
+        self.timeout = timeout
+
+    def _url(self, path: str) -> str:
+        return f"{self.base_url}{API_PREFIX}{path}"
+
+    def _get_model(self, path: str, model: type[M], params: Params | None = None) -> M:
+        response = self.transport.get(self._url(path), params=params, timeout=self.timeout)
+        try:
+            _raise_for_status(response, path)
+            try:
+                data = response.json()
+            except ValueError:
+                raise BadResponseError(
+                    f"{path}: the answer is not JSON "
+                    f"({response.headers.get('Content-Type', 'no content type')})"
+                ) from None
+        finally:
+            response.close()
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise BadResponseError(f"{path}: unexpected answer: {_first_error(exc)}") from None
+
+    def info(self) -> ServerInfo:
+        """``GET /info``: the server's name, version and clock; a cheap reachability probe.
+
+        Raises:
+            OfflineError, ServerError, BadResponseError.
+        """
+        return self._get_model("/info", ServerInfo)
+
+    def catalog_page(self, since: int, limit: int = CATALOG_PAGE_DEFAULT) -> CatalogPage:
+        """``GET /catalog``: the courses changed after the cursor ``since``.
+
+        Raises:
+            OfflineError, ServerError, BadResponseError.
+        """
+        return self._get_model("/catalog", CatalogPage, {"since": since, "limit": limit})
+
+    def open_asset(self, sha256: str, start: int = 0, if_range: str | None = None) -> AssetStream:
+        """``GET /assets/{sha256}``, streamed; from byte ``start`` when ``start > 0``.
+
+        Args:
+            sha256: the asset.
+            start: ask for the bytes from this offset on (``Range: bytes=<start>-``).
+            if_range: sent as ``If-Range``, so a server whose asset is not this one sends the
+                whole body instead of a range; defaults to the asset's ETag when resuming.
+
+        Returns:
+            The body, to be closed by the caller. Its ``start`` says where it begins: ``0`` if
+            the server sent the whole asset although a range was asked for.
+
+        Raises:
+            ValueError: ``sha256`` is not 64 lowercase hex digits.
+            OfflineError, BadResponseError.
+            ServerError: any status but 200 and 206 (416 when ``start`` is past the end).
+        """
+        if not _SHA256.fullmatch(sha256):
+            raise ValueError(f"not a sha256: {sha256!r}")
+        path = f"/assets/{sha256}"
+        # Byte offsets must be offsets in the file itself, never in a compressed encoding.
+        headers = {"Accept-Encoding": "identity"}
+        if start > 0:
+            headers["Range"] = f"bytes={start}-"
+            headers["If-Range"] = if_range if if_range is not None else etag_of(sha256)
+        response = self.transport.get(
+            self._url(path), headers=headers, stream=True, timeout=self.timeout
+        )
+        try:
+            _raise_for_status(response, path)
+            stream = _asset_stream(response, path, start)
+        except BaseException:
+            response.close()
+            raise
+        return stream
+
+    def close(self) -> None:
+        """Closes the transport (its pooled connections)."""
+        self.transport.close()
+
+
+def _asset_stream(response: Response, path: str, start: int) -> AssetStream:
+    if response.status_code == 206:
+        header = response.headers.get("Content-Range", "")
+        match = _CONTENT_RANGE.fullmatch(header.strip())
+        if match is None or int(match.group(1)) != start:
+            raise BadResponseError(
+                f"{path}: asked for bytes from {start}, got Content-Range {header!r}"
+            )
+        total = None if match.group(3) == "*" else int(match.group(3))
+        return AssetStream(start=start, total=total, _response=response)
+    length = response.headers.get("Content-Length", "")
+    encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
+    total = int(length) if length.isdigit() and not encoded else None
+    return AssetStream(start=0, total=total, _response=response)
+
+
+def _raise_for_status(response: Response, path: str) -> None:
+    status = response.status_code
+    if status in (200, 206):
+        return
+    raise ServerError(status, f"{path}: the server answered HTTP {status}{_detail(response)}")
+
+
+def _detail(response: Response) -> str:
+    """`` ("...")`` with the server's ``{"detail": ...}``, or nothing."""
+    try:
+        body = ErrorBody.model_validate(response.json())
+    except Exception:  # not JSON, not an ErrorBody, or the connection dropped: keep the status
+        return ""
+    return f" ({body.detail[:_DETAIL_MAX]})"
+
+
+def _first_error(exc: ValidationError) -> str:
+    first: Any = exc.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ())) or "(top level)"
+    return f"{where}: {first.get('msg', 'invalid')}"
