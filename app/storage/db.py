@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.storage.errors import DatabaseTooNewError, DiskFullError, StorageError
@@ -82,7 +82,7 @@ class Database:
         self.engine.dispose()
 
 
-def _is_disk_full(exc: OperationalError) -> bool:
+def _is_disk_full(exc: DBAPIError) -> bool:
     orig = exc.orig
     code = getattr(orig, "sqlite_errorcode", None)
     return code == sqlite3.SQLITE_FULL
@@ -132,7 +132,7 @@ def open_database(path: Path, *, migrate_schema: bool = True) -> Database:
                     f"{path} was written by a newer version of Lamplight (schema {revision})"
                 )
             migrate(engine)
-    except OperationalError as exc:
+    except DatabaseError as exc:  # also "file is not a database", which is no OperationalError
         engine.dispose()
         if _is_disk_full(exc):
             raise DiskFullError(str(exc.orig)) from exc

@@ -41,8 +41,30 @@ from app.sync.partial import (
 )
 from wire.blobs import DiskFull
 
-#: ``on_progress(done_bytes, total_bytes, current_item_title_or_sha256)`` for a course.
-CourseProgress = Callable[[int, int, str], None]
+
+@dataclass(frozen=True)
+class CourseTick:
+    """Where a course download is: the whole course, and the asset being fetched.
+
+    Attributes:
+        done: bytes of the course present (stored before, or fetched now).
+        total: bytes of the whole course.
+        sha256: the asset being fetched ("" before the first).
+        title: the title of the first item that uses it.
+        asset_done: bytes of that asset present.
+        asset_size: its size.
+    """
+
+    done: int
+    total: int
+    sha256: str = ""
+    title: str = ""
+    asset_done: int = 0
+    asset_size: int = 0
+
+
+#: Told how a course download is going, after every chunk.
+CourseProgress = Callable[[CourseTick], None]
 
 
 def _never() -> bool:
@@ -215,8 +237,8 @@ def download_course(
         content: the content store.
         partial_dir: where partial downloads are kept (``DataPaths.partial``).
         course_id: the course, as in the local catalog.
-        on_progress: ``(done_bytes, total_bytes, item_title)`` for a whole-course progress bar;
-            bytes already stored count as done.
+        on_progress: told a :class:`CourseTick` for the course's and the current asset's
+            progress bars; bytes already stored count as done.
         should_stop: checked after each chunk and before each asset.
         clock: for the download request's time.
         chunk: bytes read from the network at a time.
@@ -247,23 +269,27 @@ def download_course(
     failed: list[str] = []
     stopped = False
 
-    def report(done_bytes: int, title: str) -> None:
+    def report(done_bytes: int, asset: MissingAsset | None = None, have: int = 0) -> None:
         if on_progress is not None:
-            on_progress(done_bytes, total, title)
+            sha = asset.sha256 if asset else ""
+            on_progress(
+                CourseTick(
+                    done_bytes, total, sha, titles.get(sha, ""), have, asset.size if asset else 0
+                )
+            )
 
-    report(done, "")
+    report(done)
     for asset in missing:
         if should_stop():
             stopped = True
             break
-        title = titles.get(asset.sha256, asset.sha256)
         try:
             result = download_asset(
                 client,
                 content,
                 partial_dir,
                 asset,
-                on_progress=_offset_progress(report, done, title),
+                on_progress=_offset_progress(report, done, asset),
                 should_stop=should_stop,
                 chunk=chunk,
                 opener=opener,
@@ -276,7 +302,7 @@ def download_course(
             stopped = True
             break
         done += asset.size
-        report(done, title)
+        report(done, asset, asset.size)
     with db.read_session() as session:
         still_missing = len(catalog.missing_assets(session, course_id))
     return CourseDownloadSummary(
@@ -289,8 +315,10 @@ def download_course(
     )
 
 
-def _offset_progress(report: Callable[[int, str], None], base: int, title: str) -> AssetProgress:
+def _offset_progress(
+    report: Callable[[int, MissingAsset, int], None], base: int, asset: MissingAsset
+) -> AssetProgress:
     def on_asset_progress(have: int, _size: int) -> None:
-        report(base + have, title)
+        report(base + have, asset, have)
 
     return on_asset_progress

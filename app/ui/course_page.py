@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
@@ -25,15 +25,10 @@ from app.storage import catalog, progress
 from app.storage.catalog import CourseDetail, ItemRow
 from app.storage.profiles import Teacher
 from app.storage.progress import ItemProgress
+from app.sync.downloads import CourseDownloadSummary, CourseTick, download_course
 from app.ui import message
 from app.ui.texts import describe_error, format_duration, format_size
 from app.ui.workers import Op
-
-
-@dataclass(frozen=True)
-class DownloadTick:
-    done: int
-    total: int
 
 
 class ItemRowWidget(QFrame):
@@ -59,12 +54,30 @@ class ItemRowWidget(QFrame):
         self.state = QLabel()
         self.state.setProperty("role", "hint")
         texts.addWidget(self.state)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumHeight(12)
+        self.bar.setMinimumHeight(12)
+        self.bar.hide()
+        texts.addWidget(self.bar)
         layout.addLayout(texts, 1)
         self.open_button = QPushButton(self.tr("Open"))
         self.open_button.setMinimumWidth(120)
         layout.addWidget(self.open_button)
 
+    def show_downloading(self, done: int, size: int) -> None:
+        self.state.setText(
+            self.tr("Downloading: %1 of %2")
+            .replace("%1", format_size(done))
+            .replace("%2", format_size(size))
+        )
+        self.state.setStyleSheet("")
+        self.bar.setValue(int(1000 * done / size) if size else 0)
+        self.bar.show()
+
     def show_state(self, stored: bool, done_by_teacher: ItemProgress) -> None:
+        self.bar.hide()
         self.open_button.setEnabled(stored)
         if not stored:
             self.state.setText(
@@ -225,8 +238,7 @@ class CoursePage(QWidget):
         context = self.context
         stop = self._stop
 
-        def work(report: object) -> object:
-            from app.sync.downloads import download_course
+        def work(report: Callable[[CourseTick], None]) -> CourseDownloadSummary:
 
             return download_course(
                 context.db,
@@ -234,17 +246,21 @@ class CoursePage(QWidget):
                 context.content,
                 context.paths.partial,
                 course_id,
-                on_progress=lambda done, total, _label: report(DownloadTick(done, total)),  # type: ignore[operator]
+                on_progress=report,
                 should_stop=stop.is_set,
             )
 
         Op(self, work).progress(self._on_tick).success(
-            lambda _r: self._finished(course_id, None)
+            lambda summary: self._finished(course_id, summary)
         ).failure(lambda exc: self._finished(course_id, exc)).run()
 
-    def _on_tick(self, tick: DownloadTick) -> None:
+    def _on_tick(self, tick: CourseTick) -> None:
         if tick.total <= 0:
             return
+        if tick.sha256 and self.detail is not None:
+            for item in self.detail.items:
+                if item.sha256 == tick.sha256 and item.id in self.rows:
+                    self.rows[item.id].show_downloading(tick.asset_done, tick.asset_size)
         self.progress.setValue(int(1000 * tick.done / tick.total))
         elapsed = max(0.001, time.monotonic() - self._started_at)
         speed = tick.done / elapsed
@@ -257,13 +273,17 @@ class CoursePage(QWidget):
             .replace("%4", format_duration(left))
         )
 
-    def _finished(self, course_id: str, exc: BaseException | None) -> None:
+    def _finished(self, course_id: str, outcome: CourseDownloadSummary | BaseException) -> None:
         self._downloading = None
-        if exc is not None:
-            text = describe_error(exc)
+        if isinstance(outcome, BaseException):
+            text = describe_error(outcome)
             if text is None:
-                raise exc
+                raise outcome
             message.error(text)
+        elif outcome.failed:
+            from app.sync.errors import ChecksumError
+
+            message.error(describe_error(ChecksumError("")) or "")
         self.course_changed.emit(course_id)
         self.refresh_states()
 

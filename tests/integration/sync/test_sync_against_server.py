@@ -16,7 +16,7 @@ from app.storage import catalog, settings
 from app.storage.db import Database
 from app.sync.catalog_sync import refresh_catalog
 from app.sync.client import ServerClient
-from app.sync.downloads import download_course
+from app.sync.downloads import CourseTick, download_course
 from app.sync.errors import OfflineError
 from app.sync.transport import Params, RequestsTransport, Response, Timeout
 
@@ -234,8 +234,8 @@ def test_a_server_killed_mid_download_is_resumed_after_it_restarts(
     db, content, partial_dir = client_data.db, client_data.content, client_data.partial_dir
     refresh_catalog(db, client)
 
-    def kill_after_first_chunk(done: int, total: int, title: str) -> None:
-        if title == "介绍" and counting.received[video] > 0:
+    def kill_after_first_chunk(tick: CourseTick) -> None:
+        if tick.title == "介绍" and counting.received[video] > 0:
             server.stop(kill=True)
 
     with pytest.raises(OfflineError):

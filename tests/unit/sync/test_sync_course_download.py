@@ -15,7 +15,7 @@ from app.storage import catalog
 from app.storage.content import ContentStore
 from app.storage.db import Database
 from app.sync.catalog_sync import refresh_catalog
-from app.sync.downloads import download_course
+from app.sync.downloads import CourseTick, download_course
 from app.sync.errors import OfflineError
 from app.sync.transport import FakeRequest, FakeResponse
 
@@ -48,7 +48,7 @@ def test_a_course_downloads_whole_with_one_progress_bar(
         partial_dir,
         course,
         chunk=CHUNK,
-        on_progress=lambda done, total, title: progress.append((done, total, title)),
+        on_progress=lambda t: progress.append((t.done, t.total, t.title)),
     )
     assert summary.complete
     assert (summary.assets_total, summary.assets_stored, summary.bytes_fetched) == (3, 3, TOTAL)
@@ -66,6 +66,24 @@ def test_a_course_downloads_whole_with_one_progress_bar(
         assert all(item.stored for item in detail.items)
 
 
+def test_each_asset_reports_its_own_progress(
+    db: Database, server: Any, content: ContentStore, partial_dir: Path, course: str
+) -> None:
+    ticks: list[CourseTick] = []
+    download_course(
+        db, server.client, content, partial_dir, course, chunk=CHUNK, on_progress=ticks.append
+    )
+    last: dict[str, CourseTick] = {}
+    for tick in ticks[1:]:
+        assert 0 <= tick.asset_done <= tick.asset_size
+        last[tick.sha256] = tick
+    assert set(last) == {sha(data) for data in FILES.values()}
+    assert all(
+        t.asset_done == t.asset_size == len(FILES[k])
+        for k, t in zip(FILES, (last[sha(d)] for d in FILES.values()), strict=True)
+    )
+
+
 def test_a_stopped_course_download_resumes_where_it_stopped(
     db: Database, server: Any, content: ContentStore, partial_dir: Path, course: str
 ) -> None:
@@ -77,7 +95,7 @@ def test_a_stopped_course_download_resumes_where_it_stopped(
         partial_dir,
         course,
         chunk=CHUNK,
-        on_progress=lambda done, _t, _i: seen.append(done),
+        on_progress=lambda t: seen.append(t.done),
         should_stop=lambda: len(seen) > 4,  # a few chunks in
     )
     assert first.stopped
@@ -100,7 +118,7 @@ def test_bytes_already_stored_count_as_done(
         partial_dir,
         course,
         chunk=CHUNK,
-        on_progress=lambda d, t, i: progress.append((d, t, i)),
+        on_progress=lambda t: progress.append((t.done, t.total, t.title)),
     )
     assert progress[0] == (3000, TOTAL, "")
     assert summary.bytes_fetched == TOTAL - 3000
