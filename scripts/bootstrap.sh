@@ -33,7 +33,12 @@ PY="${PYTHON:-python3}"
 stamp="$VENV/.lamplight-installed"
 want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e "$ROOT[dev]"
+  echo "Installing Lamplight and its Python packages into $VENV (log: $VENV/install.log)"
+  if ! { "$VENV/bin/python" -m pip install --upgrade pip &&
+         "$VENV/bin/python" -m pip install -e "$ROOT[dev]"; } > "$VENV/install.log" 2>&1; then
+    tail -n 30 "$VENV/install.log" >&2
+    echo "Installing the Python packages failed (full log: $VENV/install.log)." >&2
+    exit 1
+  fi
   echo "$want" > "$stamp"
 fi

@@ -28,14 +28,22 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 FORMAT_VERSION = 1
 COURSE_FILE = "course.toml"
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
-Title = Annotated[str, Field(min_length=1, max_length=200)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class ItemKind(StrEnum):

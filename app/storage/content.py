@@ -10,7 +10,8 @@ from pathlib import Path
 
 from app.storage import catalog
 from app.storage.db import Database
-from wire.blobs import BlobStore
+from app.storage.errors import DiskFullError
+from wire.blobs import BlobStore, DiskFull
 
 
 class ContentStore:
@@ -31,8 +32,16 @@ class ContentStore:
         return None
 
     def add_file(self, source: Path, expected_sha256: str) -> Path:
-        """Copies a file in, verifying it; records the asset as stored."""
-        self.blobs.add_file(source, expected_sha256)
+        """Copies a file in, verifying it; records the asset as stored.
+
+        Raises:
+            DiskFullError: the disk filled up; nothing was stored.
+            wire.blobs.BlobMismatch: the file is not the expected asset; nothing was stored.
+        """
+        try:
+            self.blobs.add_file(source, expected_sha256)
+        except DiskFull as exc:
+            raise DiskFullError(str(exc)) from exc
         self.record_stored(expected_sha256)
         return self.blobs.path(expected_sha256)
 

@@ -175,6 +175,12 @@ class WatchTracker:
         self._start = self._last = position
         return cut
 
+    def current(self) -> tuple[float, float] | None:
+        """The range being watched now, not yet handed out."""
+        if self._start is None or self._last is None or self._last <= self._start:
+            return None
+        return (self._start, self._last)
+
     def flush(self) -> tuple[float, float] | None:
         """Ends the current range; returns it if it covers any time."""
         if self._start is None or self._last is None:

@@ -34,7 +34,7 @@ class VideoPage(QWidget):
         self.teacher: Teacher | None = None
         self.tracker = progress.WatchTracker()
         self._pending_seek: float | None = None
-        self._seeking = False
+        self._recorded: list[dict[str, float]] = []
 
         self.player = QMediaPlayer(self)
         self.audio = QAudioOutput(self)
@@ -97,6 +97,7 @@ class VideoPage(QWidget):
         with self.context.db.read_session() as session:
             events = progress.events_for(session, teacher, [item.id])[item.id]
         state = progress.video_progress(events)
+        self._recorded = [e.payload for e in events if e.kind == progress.VIDEO_WATCHED]
         self._pending_seek = state.resume_at if state.resume_at > 0 else None
         self.tracker.reset()
         self._show_watched(state)
@@ -137,6 +138,7 @@ class VideoPage(QWidget):
         self.time_label.setText(f"{format_duration(seconds)} / {format_duration(self.duration())}")
         if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
             self._record(self.tracker.update(seconds))
+            self._show_live_share()
 
     def _on_duration(self, ms: int) -> None:
         self.slider.setRange(0, ms)
@@ -182,6 +184,17 @@ class VideoPage(QWidget):
                 clock=self.context.clock,
             )
             events = progress.events_for(session, self.teacher, [self.item.id])[self.item.id]
+        self._recorded = [e.payload for e in events if e.kind == progress.VIDEO_WATCHED]
+        self._show_watched(progress.video_progress(events))
+
+    def _show_live_share(self) -> None:
+        """Updates the watched share with the range being watched now (not yet recorded)."""
+        current = self.tracker.current()
+        duration = self.duration()
+        if current is None or duration <= 0:
+            return
+        live = [*self._recorded, {"start": current[0], "end": current[1], "duration": duration}]
+        events = [progress.Event(0, progress.VIDEO_WATCHED, p) for p in live]
         self._show_watched(progress.video_progress(events))
 
     def _show_watched(self, state: progress.ItemProgress) -> None:

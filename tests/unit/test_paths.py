@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,7 @@ class Dirs:
     machine: Path
     user: Path
     asked: list[str] = field(default_factory=list)  # which platformdirs functions were called
+    cleanups: list[Callable[[], object]] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -120,17 +123,22 @@ def _machine_dir_under_a_file(dirs: Dirs) -> None:
 
 
 def _machine_dir_read_only(dirs: Dirs) -> None:
-    """The machine folder exists but is read-only, as for a teacher without admin rights."""
+    """The machine folder exists but is read-only, as for a teacher without admin rights.
+
+    Root ignores file modes, so as root the folder is made a read-only mount instead.
+    """
     dirs.machine.mkdir(parents=True)
     dirs.machine.chmod(0o500)
-    probe = dirs.machine / "probe"
-    try:
-        probe.write_text("x")
-    except OSError:
+    if os.geteuid() != 0:
         return
-    probe.unlink()
-    dirs.machine.chmod(0o700)
-    pytest.skip("chmod 0o500 does not stop this user from writing (running as root?)")
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(dirs.machine)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.fail(f"running as root and cannot mount a read-only folder: {mounted.stderr!r}")
+    dirs.cleanups.append(lambda: subprocess.run(["umount", str(dirs.machine)], check=True))
 
 
 @pytest.mark.parametrize("make_unwritable", [_machine_dir_under_a_file, _machine_dir_read_only])
@@ -143,6 +151,8 @@ def test_falls_back_to_the_user_folder_when_the_machine_one_is_not_writable(
         _assert_laid_out(data, dirs.user)
         assert dirs.asked == [f"site:{APP_NAME}", f"user:{APP_NAME}"]
     finally:
+        for cleanup in dirs.cleanups:
+            cleanup()
         if dirs.machine.is_dir():
             dirs.machine.chmod(0o700)  # let pytest clean up
 

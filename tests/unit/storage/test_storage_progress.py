@@ -304,3 +304,13 @@ def test_pausing_and_flushing_twice_hands_out_nothing_more() -> None:
     tracker.reset()
     assert tracker.update(30.0) is None
     assert tracker.flush() is None  # a single position covers no time
+
+
+def test_the_range_being_watched_is_visible_before_it_is_handed_out() -> None:
+    tracker = progress.WatchTracker(max_step=1.5, flush_every=10.0)
+    assert tracker.current() is None
+    for second in (3.0, 4.0, 5.0):
+        tracker.update(second)
+    assert tracker.current() == (3.0, 5.0)
+    assert tracker.flush() == (3.0, 5.0)
+    assert tracker.current() is None

@@ -322,3 +322,8 @@ def test_media_types_are_sniffed_from_the_first_bytes(
     path = tmp_path / "file"
     path.write_bytes(head)
     assert sniff_media_type(path) == expected
+
+
+def test_a_title_of_only_spaces_is_refused() -> None:
+    err = error_of(one_item(title="   "))
+    assert err.field == "lessons[1].items[1].title"

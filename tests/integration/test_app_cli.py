@@ -1,0 +1,66 @@
+"""``python -m app`` as a user runs it: help, the real window process, the embedded demo."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from app.demo import publish_demo, start_server
+
+REPO = Path(__file__).resolve().parents[2]
+ENV = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+
+
+def run_app(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=REPO,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_help_lists_the_commands() -> None:
+    result = run_app("--help")
+    assert result.returncode == 0
+    assert "demo" in result.stdout and "--data-dir" in result.stdout and "--server" in result.stdout
+
+
+def test_the_app_starts_shows_its_window_and_exits_cleanly(tmp_path: Path) -> None:
+    result = run_app("--data-dir", str(tmp_path / "data"), "--lang", "zh_CN", "--startup-probe")
+    assert result.returncode == 0, result.stderr
+    assert "startup-probe ready rows=0" in result.stdout
+    assert (tmp_path / "data" / "lamplight.sqlite3").is_file()
+
+
+def test_an_unusable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run_app("--data-dir", str(blocker / "data"), "--startup-probe")
+    assert result.returncode == 2
+    assert "cannot use the data directory" in result.stderr
+
+
+def test_the_demo_server_publishes_the_demo_courses(tmp_path: Path) -> None:
+    publish_demo(tmp_path)
+    publish_demo(tmp_path)  # running the demo again changes nothing
+    server, url = start_server(tmp_path)
+    try:
+        page = requests.get(f"{url}/api/v1/catalog", timeout=10).json()
+        assert {c["id"] for c in page["courses"]} == {
+            "ict-basics",
+            "online-teaching",
+            "classroom-safety",
+        }
+        assert all(len(c["lessons"]) >= 1 for c in page["courses"])
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        assert server.stdout is not None
+        server.stdout.close()
