@@ -46,7 +46,8 @@ def pick_language(requested: str | None) -> str:
     """``requested`` if given, else Chinese on a Chinese system, else English."""
     if requested:
         return requested if requested in LANGUAGES else "en"
-    return "zh_CN" if QLocale.system().language() == QLocale.Language.Chinese else "en"
+    # QLocale() is the system locale unless something set a default (tests do).
+    return "zh_CN" if QLocale().language() == QLocale.Language.Chinese else "en"
 
 
 def load_font(app: QApplication) -> str | None:

@@ -123,6 +123,10 @@
         <translation>打开</translation>
     </message>
     <message>
+        <source>Downloading: %1 of %2</source>
+        <translation>正在下载：%1 / %2</translation>
+    </message>
+    <message>
         <source>Not downloaded yet (%1)</source>
         <translation>尚未下载（%1）</translation>
     </message>
