@@ -6,17 +6,16 @@ QtPdf is imported only when a document is opened.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Signal
-from PySide6.QtGui import QIcon
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.context import AppContext
-from app.resources import asset
 from app.storage import progress
 from app.storage.catalog import ItemRow
 from app.storage.profiles import Teacher
 from app.ui import message
+from app.ui.viewer_header import add_viewer_header
 
 
 class DocumentPage(QWidget):
@@ -39,14 +38,7 @@ class DocumentPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
-        top = QHBoxLayout()
-        back = QPushButton(QIcon(str(asset("icons", "back.svg"))), self.tr("Back to the course"))
-        back.clicked.connect(self.close_document)
-        top.addWidget(back)
-        self.title = QLabel()
-        self.title.setProperty("role", "title")
-        top.addWidget(self.title, 1)
-        layout.addLayout(top)
+        self.title = add_viewer_header(layout, self.close_document)
         layout.addWidget(self.view, 1)
         controls = QHBoxLayout()
         self.previous = QPushButton(self.tr("Previous page"))

@@ -18,6 +18,7 @@ from app.storage.catalog import ItemRow
 from app.storage.profiles import Teacher
 from app.ui import message
 from app.ui.texts import format_duration
+from app.ui.viewer_header import add_viewer_header
 
 
 class VideoPage(QWidget):
@@ -45,14 +46,7 @@ class VideoPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
-        top = QHBoxLayout()
-        back = QPushButton(QIcon(str(asset("icons", "back.svg"))), self.tr("Back to the course"))
-        back.clicked.connect(self.close_video)
-        top.addWidget(back)
-        self.title = QLabel()
-        self.title.setProperty("role", "title")
-        top.addWidget(self.title, 1)
-        layout.addLayout(top)
+        self.title = add_viewer_header(layout, self.close_video)
         layout.addWidget(self.video, 1)
         controls = QHBoxLayout()
         self.play_button = QPushButton()

@@ -92,10 +92,6 @@
 <context>
     <name>DocumentPage</name>
     <message>
-        <source>Back to the course</source>
-        <translation>返回课程</translation>
-    </message>
-    <message>
         <source>Previous page</source>
         <translation>上一页</translation>
     </message>
@@ -422,10 +418,6 @@
 <context>
     <name>VideoPage</name>
     <message>
-        <source>Back to the course</source>
-        <translation>返回课程</translation>
-    </message>
-    <message>
         <source>Back 10 s</source>
         <translation>后退 10 秒</translation>
     </message>
@@ -452,6 +444,13 @@
     <message>
         <source>You have watched %1% of this video.</source>
         <translation>这段视频您已看了 %1%。</translation>
+    </message>
+</context>
+<context>
+    <name>ViewerHeader</name>
+    <message>
+        <source>Back to the course</source>
+        <translation>返回课程</translation>
     </message>
 </context>
 </TS>
