@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="start a county server on this PC with the demo courses, and open the app on it",
     )
     demo.add_argument("--reset", action="store_true", help="start again from empty demo data")
+    # Also accepted after the command (``python -m app demo --data-dir D``).
+    demo.add_argument("--data-dir", default=argparse.SUPPRESS, help="where the demo keeps its data")
+    demo.add_argument("--lang", choices=["zh_CN", "en"], default=argparse.SUPPRESS, help="language")
     return parser
 
 
