@@ -10,15 +10,15 @@ Raises :class:`server.errors.DatabaseError` for a database that cannot be used.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
+from sqlalchemy import URL, Connection, Engine, create_engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.errors import DatabaseError
+from wire.sqlite import tune_sqlite
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_FILE = "server.sqlite3"
@@ -63,22 +63,6 @@ def describe_url(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-    # pysqlite's own transaction handling is off; the "begin" hook below issues BEGIN.
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cur.close()
-
-
-def _sqlite_on_begin(conn: Connection) -> None:
-    immediate = conn.get_execution_options().get("sqlite_immediate", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
 def make_engine(url: str) -> Engine:
     """Creates the process's one engine; does not connect yet.
 
@@ -88,8 +72,7 @@ def make_engine(url: str) -> Engine:
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_on_begin)
+        tune_sqlite(engine, BUSY_TIMEOUT_MS)
         return engine
     return create_engine(
         parsed, pool_pre_ping=True, connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S}

@@ -1,9 +1,10 @@
-"""Formats both sides of Lamplight agree on: the course folder, the catalog wire format, blobs.
+"""What both sides of Lamplight share: the course folder, the wire format, blobs, SQLite set-up.
 
-The client (`app`) and the county server (`server`) both import this package and nothing in it
-imports either of them, Qt, or a database.
+The client (`app`) and the county server (`server`) both import this package; nothing in it
+imports either of them or Qt.
 
 Modules:
+    sqlite: SQLite tuned for power cuts, used by the client and the server alike.
     course: the coordinator's course folder (``course.toml`` plus media) and its validation.
     api: the JSON documents exchanged over ``/api/v1``.
     blobs: the content-addressed blob store used by the server, the client and content packs.

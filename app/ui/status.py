@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from app.context import AppContext
 from app.storage import settings
@@ -91,7 +91,3 @@ class StatusLine(QLabel):
             else moment.astimezone()
         )
         return local.strftime("%Y-%m-%d %H:%M")
-
-
-def install(bar: QStatusBar, line: StatusLine) -> None:
-    bar.addPermanentWidget(line, 1)
