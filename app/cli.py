@@ -4,6 +4,10 @@ Commands::
 
     python -m app [--data-dir D] [--server URL] [--lang zh_CN|en]   open the app
     python -m app demo [--reset]                                    the embedded demo
+    python -m app enroll --code CODE [--name NAME] [--json]         enroll this PC
+    python -m app sync --once [--json]                              sync now (scripts, tasks)
+
+See :mod:`app.commands` for the exit status of ``enroll`` and ``sync``.
 """
 
 from __future__ import annotations
@@ -40,6 +44,25 @@ def build_parser() -> argparse.ArgumentParser:
     # Also accepted after the command (``python -m app demo --data-dir D``).
     demo.add_argument("--data-dir", default=argparse.SUPPRESS, help="where the demo keeps its data")
     demo.add_argument("--lang", choices=["zh_CN", "en"], default=argparse.SUPPRESS, help="language")
+
+    def after_command(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--data-dir", default=argparse.SUPPRESS, help="the data directory")
+        sub.add_argument("--server", default=argparse.SUPPRESS, help="the county server")
+        sub.add_argument("--json", action="store_true", help="print one JSON object")
+
+    enroll = commands.add_parser(
+        "enroll", help="register this PC with the county server, with the school's code"
+    )
+    enroll.add_argument("--code", required=True, help="the school's enrollment code")
+    enroll.add_argument("--name", help="a name for this PC (default: its host name)")
+    after_command(enroll)
+    sync = commands.add_parser(
+        "sync", help="send progress to the county server and fetch what is new"
+    )
+    sync.add_argument(
+        "--once", action="store_true", help="sync once and exit (else: every few minutes)"
+    )
+    after_command(sync)
     return parser
 
 
@@ -57,6 +80,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: cannot use the data directory: {exc}", file=sys.stderr)
         return 2
+    if args.command == "enroll":
+        from app.commands import run_enroll
+
+        return run_enroll(paths, args.server, args.code, args.name, args.json)
+    if args.command == "sync":
+        from app.commands import run_sync
+
+        return run_sync(paths, args.server, args.once, args.json)
     from app.ui.run import run_gui
 
     return run_gui(paths, args.server, args.lang, startup_probe=args.startup_probe)

@@ -40,8 +40,10 @@ class AppContext:
         return cls(paths=paths, db=db, content=content, server_url=url, clock=clock)
 
     def client(self) -> ServerClient | None:
-        """The county server client, or ``None`` when no server is configured (made lazily:
-        importing the HTTP stack is not part of start-up)."""
+        """The county server client with this PC's current credential, or ``None`` when no
+        server is configured (made lazily: importing the HTTP stack is not part of start-up).
+
+        Not thread-safe: worker threads should make their own with :meth:`new_client`."""
         if not self.server_url:
             return None
         if self._client is None:
@@ -49,7 +51,20 @@ class AppContext:
             from app.sync.transport import RequestsTransport
 
             self._client = ServerClient(self.server_url, RequestsTransport())
+        with self.db.read_session() as session:
+            self._client.token = settings.get(session, settings.DEVICE_TOKEN)
         return self._client
+
+    def new_client(self) -> ServerClient | None:
+        """A client of its own (its own connections), for a worker thread."""
+        if not self.server_url:
+            return None
+        from app.sync.client import ServerClient
+        from app.sync.transport import RequestsTransport
+
+        with self.db.read_session() as session:
+            token = settings.get(session, settings.DEVICE_TOKEN)
+        return ServerClient(self.server_url, RequestsTransport(), token=token)
 
     def close(self) -> None:
         self.db.close()

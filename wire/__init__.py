@@ -6,7 +6,8 @@ imports either of them or Qt.
 Modules:
     sqlite: SQLite tuned for power cuts, used by the client and the server alike.
     course: the coordinator's course folder (``course.toml`` plus media) and its validation.
-    api: the JSON documents exchanged over ``/api/v1``.
+    api: the JSON documents exchanged over ``/api/v1`` (catalog, info, errors).
+    sync: the sync protocol: devices, teachers, records, push and pull.
     blobs: the content-addressed blob store used by the server, the client and content packs.
 """
 

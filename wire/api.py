@@ -71,7 +71,16 @@ class ServerInfo(_Wire):
     version: str
     api: int = 1
     time: datetime
+    server_id: str = Field(
+        default="", description="made when the server's database is created; a new id means a "
+        "reinstalled server, whose change sequences started again"
+    )
 
 
 class ErrorBody(_Wire):
+    """Every error the API answers. ``code`` is one of :mod:`wire.sync`'s error codes."""
+
     detail: str
+    code: str | None = None
+    attempts_left: int | None = None
+    retry_after: int | None = Field(default=None, description="seconds")

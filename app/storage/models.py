@@ -2,7 +2,9 @@
 
 Courses, lessons, items and assets mirror the county catalog; a new course version replaces the
 course's lessons and items (item ids are stable across versions, so progress carries over).
-Progress is an append-only log: rows are inserted, never updated or deleted.
+Everything a teacher creates is an append-only log of records (``progress_event``): progress,
+answers and profile changes, each with a client-made UUID. Rows are inserted, never deleted; the
+sync engine's push cursor, not a flag on the rows, says which were acknowledged by the server.
 Timestamps are stored as naive UTC.
 """
 
@@ -116,7 +118,12 @@ class Profile(Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
 
+RECORD_ORIGINS = ("local", "pulled")
+
+
 class ProgressEvent(Base):
+    """One record of the teacher's log (the outbox too: see :mod:`app.storage.records`)."""
+
     __tablename__ = "progress_event"
     __table_args__ = (
         Index("ix_progress_profile_item", "profile_id", "item_id", "seq"),
@@ -132,6 +139,37 @@ class ProgressEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))
     payload: Mapped[str] = mapped_column(Text)  # JSON
     wall_time: Mapped[datetime] = mapped_column(DateTime)
+    # "local": made on this PC, to be pushed; "pulled": made on another PC, from the server.
+    # Revision 0003.
+    origin: Mapped[str] = mapped_column(String(8), default="local", server_default="local")
+
+
+class TeacherSync(Base):
+    """Per teacher on this PC: whether the server knows the teacher lives here, and how far
+    this PC has pulled the teacher's records made on other PCs. Revision 0003."""
+
+    __tablename__ = "teacher_sync"
+
+    profile_id: Mapped[str] = mapped_column(
+        ForeignKey("profile.id", ondelete="CASCADE"), primary_key=True
+    )
+    # True once the server accepted the teacher's profile.created from here, or a claim.
+    linked: Mapped[bool] = mapped_column(default=False)
+    pull_cursor: Mapped[int] = mapped_column(Integer, default=0)
+    # The server sequence of the profile fields last applied here.
+    profile_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SyncProblem(Base):
+    """A record the server refused (conflict, forbidden, invalid): kept here, shown, never lost.
+    Revision 0003."""
+
+    __tablename__ = "sync_problem"
+
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)
+    noted_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Setting(Base):

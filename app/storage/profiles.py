@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import uuid
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ from sqlalchemy.orm import Session
 from app.storage.clock import Clock, utc_now
 from app.storage.db import Database
 from app.storage.errors import ProfileError, ProfileLockedError, WrongPinError
-from app.storage.models import AGE_BANDS, GENDERS, Profile
+from app.storage.models import AGE_BANDS, GENDERS, Profile, ProgressEvent, TeacherSync
+from wire.sync import PROFILE_CREATED, TeacherProfile, pin_verifier
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 PIN_MIN, PIN_MAX = 4, 64
@@ -104,6 +106,64 @@ def create_profile(
         failed_attempts=0,
     )
     session.add(profile)
+    session.flush()
+    # The server learns of the teacher through this record (the PIN itself stays here).
+    fields = {
+        "name": profile.name,
+        "school": profile.school,
+        "gender": gender,
+        "age_band": age_band,
+        "subject": profile.subject,
+        "pin_verifier": pin_verifier(profile.id, pin),
+    }
+    session.add(
+        ProgressEvent(
+            id=str(uuid.uuid4()),
+            profile_id=profile.id,
+            item_id="",
+            kind=PROFILE_CREATED,
+            payload=json.dumps(fields, ensure_ascii=False, separators=(",", ":")),
+            wall_time=profile.created_at,
+            origin="local",
+        )
+    )
+    session.add(TeacherSync(profile_id=profile.id, linked=False, pull_cursor=0, profile_seq=0))
+    session.flush()
+    return Teacher(id=profile.id, name=profile.name, school=profile.school)
+
+
+def adopt_profile(
+    session: Session, remote: TeacherProfile, pin: str, *, clock: Clock = utc_now
+) -> Teacher:
+    """Adds (or refreshes) a teacher the server confirmed with ``pin`` on this PC.
+
+    The teacher already exists on the server, so no ``profile.created`` record is made; the
+    PIN typed here becomes the local PIN. Pulling the teacher's records starts from the
+    beginning.
+    """
+    check_pin_rules(pin)
+    params = f"scrypt:n={SCRYPT_N},r={SCRYPT_R},p={SCRYPT_P}"
+    salt = os.urandom(16)
+    profile = session.get(Profile, remote.id)
+    if profile is None:
+        profile = Profile(id=remote.id, created_at=clock(), failed_attempts=0)
+        session.add(profile)
+    profile.name = remote.name
+    profile.school = remote.school
+    profile.gender = remote.gender
+    profile.age_band = remote.age_band
+    profile.subject = remote.subject
+    profile.pin_hash = _hash_pin(pin, salt, params)
+    profile.pin_salt = salt
+    profile.pin_params = params
+    profile.locked_until = None
+    profile.failed_attempts = 0
+    state = session.get(TeacherSync, remote.id)
+    if state is None:
+        state = TeacherSync(profile_id=remote.id, pull_cursor=0)
+        session.add(state)
+    state.linked = True
+    state.profile_seq = remote.seq
     session.flush()
     return Teacher(id=profile.id, name=profile.name, school=profile.school)
 

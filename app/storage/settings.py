@@ -32,7 +32,31 @@ CLOCK_OFFSET_S: Key[float] = Key(
     "clock_offset_s", 0.0, "server time minus this PC's time, as last seen (seconds)"
 )
 
-ALL_KEYS: tuple[Key[Any], ...] = (SERVER_URL, CATALOG_CURSOR, LAST_CONTACT, CLOCK_OFFSET_S)
+DEVICE_ID: Key[str] = Key("device_id", "", "this PC's id on the county server")
+DEVICE_TOKEN: Key[str] = Key("device_token", "", "this PC's credential (empty: not enrolled)")
+DEVICE_SCHOOL: Key[str] = Key("device_school", "", "the school this PC enrolled in")
+SERVER_ID: Key[str] = Key("server_id", "", "the id of the server this PC enrolled with")
+PUSH_CURSOR: Key[int] = Key("push_cursor", 0, "local record seq the server acknowledged through")
+PUSH_BATCH: Key[int] = Key("push_batch", 1000, "records per push, adapted to the link")
+SYNC_STAGE: Key[str] = Key("sync_stage", "idle", "the stage the last sync reached")
+LAST_SYNC: Key[str] = Key("last_sync", "", "UTC time of the last sync that finished everything")
+LAST_SYNC_ERROR: Key[str] = Key("last_sync_error", "", "why the last sync stopped, for the log")
+
+ALL_KEYS: tuple[Key[Any], ...] = (
+    SERVER_URL,
+    CATALOG_CURSOR,
+    LAST_CONTACT,
+    CLOCK_OFFSET_S,
+    DEVICE_ID,
+    DEVICE_TOKEN,
+    DEVICE_SCHOOL,
+    SERVER_ID,
+    PUSH_CURSOR,
+    PUSH_BATCH,
+    SYNC_STAGE,
+    LAST_SYNC,
+    LAST_SYNC_ERROR,
+)
 
 
 def get(session: Session, key: Key[T]) -> T:

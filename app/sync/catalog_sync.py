@@ -35,6 +35,7 @@ def refresh_catalog(
     page_limit: int = CATALOG_PAGE_DEFAULT,
     on_page: PageCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
+    check_first: bool = True,
 ) -> int:
     """Pulls the catalog changes since the stored cursor into the local database.
 
@@ -47,6 +48,8 @@ def refresh_catalog(
         should_stop: checked between pages; when it answers true the refresh ends early, the
             pages so far committed (the next refresh goes on from there) and nothing recorded
             as a successful contact.
+        check_first: ask ``/info`` first and record the contact at the end (the sync engine
+            has done both itself).
 
     Returns:
         The number of distinct courses added or changed.
@@ -56,9 +59,11 @@ def refresh_catalog(
             was stored.
         DiskFullError: the page being applied was rolled back.
     """
-    sent = clock()
-    info = client.info()
-    offset_s = _offset_seconds(info.time, sent, clock())
+    offset_s: float | None = None
+    if check_first:
+        sent = clock()
+        info = client.info()
+        offset_s = offset_seconds(info.time, sent, clock())
 
     with db.read_session() as session:
         cursor = settings.get(session, settings.CATALOG_CURSOR)
@@ -83,8 +88,9 @@ def refresh_catalog(
         if not page.has_more:
             break
 
-    with db.write() as session:
-        record_contact(session, offset_s, clock=clock)
+    if offset_s is not None:
+        with db.write() as session:
+            record_contact(session, offset_s, clock=clock)
     return len(changed)
 
 
@@ -96,7 +102,7 @@ def check_server(db: Database, client: ServerClient, *, clock: Clock = utc_now) 
     """
     sent = clock()
     info = client.info()
-    offset_s = _offset_seconds(info.time, sent, clock())
+    offset_s = offset_seconds(info.time, sent, clock())
     with db.write() as session:
         record_contact(session, offset_s, clock=clock)
     return offset_s
@@ -108,7 +114,7 @@ def record_contact(session: Session, offset_s: float, *, clock: Clock = utc_now)
     settings.put(session, settings.CLOCK_OFFSET_S, offset_s)
 
 
-def _offset_seconds(server_time: datetime, sent: datetime, received: datetime) -> float:
+def offset_seconds(server_time: datetime, sent: datetime, received: datetime) -> float:
     """Server time minus local time, taking the local time halfway through the request."""
     local = _naive_utc(sent) + (_naive_utc(received) - _naive_utc(sent)) / 2
     return round((_naive_utc(server_time) - local).total_seconds(), 3)

@@ -14,10 +14,28 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from app.sync.errors import BadResponseError, ServerError
+from app.sync.errors import (
+    BadResponseError,
+    DeviceRevokedError,
+    EnrollmentCodeError,
+    NotEnrolledError,
+    PinRejectedError,
+    ServerError,
+    TooManyAttemptsError,
+)
 from app.sync.transport import Params, Response, Timeout, Transport
-from wire import API_PREFIX
+from wire import API_PREFIX, sync
 from wire.api import CATALOG_PAGE_DEFAULT, CatalogPage, ErrorBody, ServerInfo
+from wire.sync import (
+    ClaimRequest,
+    Enrollment,
+    EnrollRequest,
+    PullRequest,
+    PullResult,
+    PushResult,
+    TeacherList,
+    TeacherProfile,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -71,36 +89,58 @@ class ServerClient:
     Args:
         base_url: the server's address, like ``http://192.168.1.10:8000``.
         transport: how requests are sent.
+        token: this PC's device credential, sent with every request but ``/info`` and
+            ``/devices/enroll``; empty before enrollment.
         timeout: ``(connect, read)`` seconds for every request.
+
+    Every method may raise :class:`OfflineError`, :class:`ServerError` and
+    :class:`BadResponseError`; the authenticated ones also :class:`NotEnrolledError` (401) and
+    :class:`DeviceRevokedError`.
     """
 
     def __init__(
-        self, base_url: str, transport: Transport, *, timeout: Timeout = (5.0, 30.0)
+        self,
+        base_url: str,
+        transport: Transport,
+        *,
+        token: str = "",
+        timeout: Timeout = (5.0, 30.0),
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.transport = transport
+        self.token = token
         self.timeout = timeout
 
     def _url(self, path: str) -> str:
         return f"{self.base_url}{API_PREFIX}{path}"
 
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
     def _get_model(self, path: str, model: type[M], params: Params | None = None) -> M:
-        response = self.transport.get(self._url(path), params=params, timeout=self.timeout)
-        try:
-            _raise_for_status(response, path)
-            try:
-                data = response.json()
-            except ValueError:
-                raise BadResponseError(
-                    f"{path}: the answer is not JSON "
-                    f"({response.headers.get('Content-Type', 'no content type')})"
-                ) from None
-        finally:
-            response.close()
-        try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            raise BadResponseError(f"{path}: unexpected answer: {_first_error(exc)}") from None
+        response = self.transport.get(
+            self._url(path), params=params, headers=self._auth(), timeout=self.timeout
+        )
+        return _parse(response, path, model)
+
+    def _post_model(
+        self,
+        path: str,
+        body: BaseModel | bytes,
+        model: type[M],
+        *,
+        gzip_body: bool = False,
+        timeout: Timeout | None = None,
+    ) -> M:
+        content = body if isinstance(body, bytes) else body.model_dump_json().encode()
+        headers = {"Content-Type": "application/json", **self._auth()}
+        if gzip_body:
+            content = zlib_gzip(content)
+            headers["Content-Encoding"] = "gzip"
+        response = self.transport.post(
+            self._url(path), content=content, headers=headers, timeout=timeout or self.timeout
+        )
+        return _parse(response, path, model)
 
     def info(self) -> ServerInfo:
         """``GET /info``: the server's name, version and clock; a cheap reachability probe.
@@ -117,6 +157,42 @@ class ServerClient:
             OfflineError, ServerError, BadResponseError.
         """
         return self._get_model("/catalog", CatalogPage, {"since": since, "limit": limit})
+
+    def enroll(self, code: str, device_name: str) -> Enrollment:
+        """``POST /devices/enroll``: a device credential for a school's enrollment code.
+
+        Raises:
+            EnrollmentCodeError: the server knows no such code.
+            TooManyAttemptsError: too many wrong codes from here lately.
+        """
+        request = EnrollRequest(code=sync.normalize_enrollment_code(code), device_name=device_name)
+        return self._post_model("/devices/enroll", request, Enrollment)
+
+    def push(self, body: bytes, *, timeout: Timeout | None = None) -> PushResult:
+        """``POST /sync/push`` with a :class:`wire.sync.PushBatch` already encoded as JSON (the
+        caller builds it: it is the hot path); sent gzip-compressed."""
+        return self._post_model("/sync/push", body, PushResult, gzip_body=True, timeout=timeout)
+
+    def pull(self, cursors: dict[str, int], limit: int = sync.PULL_DEFAULT_LIMIT) -> PullResult:
+        """``POST /sync/pull``: the teachers' records from other devices after the cursors."""
+        return self._post_model("/sync/pull", PullRequest(cursors=cursors, limit=limit), PullResult)
+
+    def find_teachers(self, name: str) -> TeacherList:
+        """``GET /teachers?name=``: teachers whose name contains ``name``."""
+        return self._get_model("/teachers", TeacherList, {"name": name})
+
+    def claim_teacher(self, teacher_id: str, verifier: str) -> TeacherProfile:
+        """``POST /teachers/{id}/claim``: proves the teacher's PIN; the teacher then lives on
+        this device too.
+
+        Raises:
+            PinRejectedError: wrong PIN.
+            TooManyAttemptsError: claims of this teacher (or from here) are locked for a while.
+            ServerError: 404 for a teacher the server does not know.
+        """
+        return self._post_model(
+            f"/teachers/{teacher_id}/claim", ClaimRequest(pin_verifier=verifier), TeacherProfile
+        )
 
     def open_asset(self, sha256: str, start: int = 0, if_range: str | None = None) -> AssetStream:
         """``GET /assets/{sha256}``, streamed; from byte ``start`` when ``start > 0``.
@@ -140,7 +216,7 @@ class ServerClient:
             raise ValueError(f"not a sha256: {sha256!r}")
         path = f"/assets/{sha256}"
         # Byte offsets must be offsets in the file itself, never in a compressed encoding.
-        headers = {"Accept-Encoding": "identity"}
+        headers = {"Accept-Encoding": "identity", **self._auth()}
         if start > 0:
             headers["Range"] = f"bytes={start}-"
             headers["If-Range"] = if_range if if_range is not None else etag_of(sha256)
@@ -176,20 +252,64 @@ def _asset_stream(response: Response, path: str, start: int) -> AssetStream:
     return AssetStream(start=0, total=total, _response=response)
 
 
+def zlib_gzip(data: bytes) -> bytes:
+    """gzip at a fast level: records compress ~6x already at level 1-6; CPU is the limit."""
+    import gzip
+
+    return gzip.compress(data, compresslevel=5, mtime=0)
+
+
+def _parse(response: Response, path: str, model: type[M]) -> M:
+    try:
+        _raise_for_status(response, path)
+        data = response.content
+        return model.model_validate_json(data)
+    except ValidationError as exc:
+        if _is_json_error(exc):
+            raise BadResponseError(
+                f"{path}: the answer is not JSON "
+                f"({response.headers.get('Content-Type', 'no content type')})"
+            ) from None
+        raise BadResponseError(f"{path}: unexpected answer: {_first_error(exc)}") from None
+    finally:
+        response.close()
+
+
+def _is_json_error(exc: ValidationError) -> bool:
+    return any(error.get("type") == "json_invalid" for error in exc.errors())
+
+
 def _raise_for_status(response: Response, path: str) -> None:
     status = response.status_code
     if status in (200, 206):
         return
-    raise ServerError(status, f"{path}: the server answered HTTP {status}{_detail(response)}")
+    body = _error_body(response)
+    detail = f" ({body.detail[:_DETAIL_MAX]})" if body is not None else ""
+    message = f"{path}: the server answered HTTP {status}{detail}"
+    code = body.code if body is not None else None
+    if status == 401:
+        raise NotEnrolledError(message)
+    if status == 403 and code == sync.DEVICE_REVOKED:
+        raise DeviceRevokedError(message)
+    if status == 403 and code == sync.ENROLLMENT_CODE_WRONG:
+        raise EnrollmentCodeError(message)
+    if status == 403 and code == sync.PIN_WRONG:
+        raise PinRejectedError(message, body.attempts_left if body is not None else None)
+    if status == 429:
+        retry = body.retry_after if body is not None else None
+        if retry is None:
+            header = response.headers.get("Retry-After", "")
+            retry = int(header) if header.isdigit() else None
+        raise TooManyAttemptsError(message, retry)
+    raise ServerError(status, message)
 
 
-def _detail(response: Response) -> str:
-    """`` ("...")`` with the server's ``{"detail": ...}``, or nothing."""
+def _error_body(response: Response) -> ErrorBody | None:
+    """The server's ``{"detail": ..., "code": ...}``, or None."""
     try:
-        body = ErrorBody.model_validate(response.json())
+        return ErrorBody.model_validate(response.json())
     except Exception:  # not JSON, not an ErrorBody, or the connection dropped: keep the status
-        return ""
-    return f" ({body.detail[:_DETAIL_MAX]})"
+        return None
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -37,3 +37,43 @@ class DownloadError(SyncError):
 
 class ChecksumError(DownloadError):
     """The downloaded bytes are not the asset (wrong sha256 or size); they were deleted."""
+
+
+class NotEnrolledError(SyncError):
+    """This PC has no device credential the server accepts: enroll with the school's code.
+
+    Raised before any request when the PC never enrolled, and when the server answers 401
+    (``device_unknown``: the server was reinstalled, or forgot the device).
+    """
+
+
+class DeviceRevokedError(SyncError):
+    """The county removed this PC from the server (403 ``device_revoked``)."""
+
+
+class EnrollmentCodeError(SyncError):
+    """The server does not know this enrollment code (403 ``enrollment_code_wrong``)."""
+
+
+class PinRejectedError(SyncError):
+    """The server says the teacher's PIN is wrong (403 ``pin_wrong``).
+
+    Attributes:
+        attempts_left: tries left before the server locks claims of this teacher.
+    """
+
+    def __init__(self, message: str, attempts_left: int | None) -> None:
+        super().__init__(message)
+        self.attempts_left = attempts_left
+
+
+class TooManyAttemptsError(SyncError):
+    """Too many wrong codes or PINs; the server refuses for ``retry_after`` seconds (429)."""
+
+    def __init__(self, message: str, retry_after: int | None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SyncBusyError(SyncError):
+    """Another sync (this app or ``python -m app sync``) is running on this PC right now."""

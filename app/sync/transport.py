@@ -1,6 +1,6 @@
 """How the client sends HTTP requests: a small protocol, a ``requests`` transport and a fake.
 
-The sync code only ever sends ``GET`` requests through a :class:`Transport`, so tests give it a
+The sync code sends ``GET`` and ``POST`` requests through a :class:`Transport`, so tests give it a
 :class:`FakeTransport` (a handler function that answers canned responses, like httpx's
 ``MockTransport``) and the application gives it a :class:`RequestsTransport`.
 
@@ -56,7 +56,7 @@ class Response(Protocol):
 
 
 class Transport(Protocol):
-    """Sends one ``GET`` request."""
+    """Sends one request."""
 
     def get(
         self,
@@ -67,10 +67,25 @@ class Transport(Protocol):
         stream: bool = False,
         timeout: Timeout,
     ) -> Response:
-        """Sends a request and returns the response (the body unread when ``stream``).
+        """Sends a GET and returns the response (the body unread when ``stream``).
 
         Raises:
             OfflineError: the server could not be reached.
+        """
+        ...
+
+    def post(
+        self,
+        url: str,
+        *,
+        content: bytes,
+        headers: Mapping[str, str] | None = None,
+        timeout: Timeout,
+    ) -> Response:
+        """Sends a POST with ``content`` as the body; the response body is read.
+
+        Raises:
+            OfflineError: the server could not be reached or the connection dropped.
         """
         ...
 
@@ -155,6 +170,22 @@ class RequestsTransport:
             raise OfflineError(f"cannot reach {_origin(url)}: {exc}") from exc
         return _RequestsResponse(response)
 
+    def post(
+        self,
+        url: str,
+        *,
+        content: bytes,
+        headers: Mapping[str, str] | None = None,
+        timeout: Timeout,
+    ) -> Response:
+        try:
+            response = self._session.post(
+                url, data=content, headers=dict(headers) if headers else None, timeout=timeout
+            )
+        except _NETWORK_ERRORS as exc:
+            raise OfflineError(f"cannot reach {_origin(url)}: {exc}") from exc
+        return _RequestsResponse(response)
+
     def close(self) -> None:
         self._session.close()
 
@@ -173,6 +204,8 @@ class FakeRequest:
     headers: CaseInsensitiveDict[str]
     stream: bool
     timeout: Timeout
+    method: str = "GET"
+    body: bytes = b""
 
     @property
     def path(self) -> str:
@@ -261,6 +294,26 @@ class FakeTransport:
             headers=CaseInsensitiveDict(dict(headers or {})),
             stream=stream,
             timeout=timeout,
+        )
+        self.requests.append(request)
+        return self.handler(request)
+
+    def post(
+        self,
+        url: str,
+        *,
+        content: bytes,
+        headers: Mapping[str, str] | None = None,
+        timeout: Timeout,
+    ) -> Response:
+        request = FakeRequest(
+            url=url,
+            params={},
+            headers=CaseInsensitiveDict(dict(headers or {})),
+            stream=False,
+            timeout=timeout,
+            method="POST",
+            body=content,
         )
         self.requests.append(request)
         return self.handler(request)

@@ -4,6 +4,7 @@ and the models agreeing with what the migrations build."""
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import threading
 import time
@@ -16,7 +17,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from app.storage import catalog, profiles, progress, settings
+from app.storage import catalog, profiles, progress, records, settings
 from app.storage.db import (
     SCHEMA_HEAD,
     alembic_config,
@@ -126,8 +127,9 @@ def test_upgrading_from_0001_keeps_every_course_profile_and_progress(tmp_path: P
 
     db = open_database(path)
     try:
-        assert current_revision(db.engine) == SCHEMA_HEAD == "0002"
+        assert current_revision(db.engine) == SCHEMA_HEAD == "0003"
         assert "download_requested_at" in _columns(db.engine, "course")
+        assert "origin" in _columns(db.engine, "progress_event")
 
         with db.read_session() as session:
             detail = catalog.course_detail(session, "ict-basics")
@@ -153,6 +155,14 @@ def test_upgrading_from_0001_keeps_every_course_profile_and_progress(tmp_path: P
 
         with db.read_session() as session:
             assert [p.name for p in profiles.list_profiles(session)] == ["王老师"]
+            # 0003 gave the teacher the profile record the server must see first, and the
+            # earlier progress is all still waiting to be pushed.
+            [created] = records.unlinked_profile_records(session)
+            assert (created.teacher, created.kind) == (teacher.id, "profile.created")
+            assert json.loads(created.data)["name"] == "王老师"
+            assert "pin_verifier" not in json.loads(created.data)  # 0003 cannot know the PIN
+            outbox = records.pending(session, 0, 100)
+            assert [r.kind for r in outbox] == ["video.watched", "video.watched", "profile.created"]
 
         # The new column works: the teacher can ask for the rest of the course.
         with db.write() as session:

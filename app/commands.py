@@ -1,0 +1,178 @@
+"""The commands of ``python -m app`` that run without a window: ``enroll`` and ``sync``.
+
+Exit status (also in ``--json`` output as ``exit``):
+
+    0  everything was pushed and pulled
+    1  an unexpected error (a bug: the message and the log say more)
+    2  bad usage, or the data directory cannot be used
+    3  the county server cannot be reached, or answered wrongly; try again later
+    4  this PC is not enrolled, or was removed by the county; enroll with the school's code
+    5  the sync ran, but records were refused by the server or are still waiting
+    6  another sync is running on this PC
+    7  the disk is full
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import TextIO
+
+from app.context import AppContext
+from app.paths import DataPaths
+from app.storage.errors import DiskFullError, StorageError
+from app.sync.errors import (
+    BadResponseError,
+    DeviceRevokedError,
+    EnrollmentCodeError,
+    NotEnrolledError,
+    OfflineError,
+    ServerError,
+    SyncBusyError,
+    SyncError,
+    TooManyAttemptsError,
+)
+
+EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_OFFLINE, EXIT_ENROLL, EXIT_PARTIAL, EXIT_BUSY, EXIT_DISK = (
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _exit_for(exc: BaseException) -> tuple[int, str]:
+    """The exit status and a plain sentence for a failed sync or enrollment."""
+    if isinstance(exc, SyncBusyError):
+        return EXIT_BUSY, "another sync is already running on this computer; try again later"
+    if isinstance(exc, DeviceRevokedError):
+        return EXIT_ENROLL, (
+            "the county removed this computer from the server; ask the training coordinator "
+            "for the school's enrollment code and run: python -m app enroll --code CODE"
+        )
+    if isinstance(exc, NotEnrolledError):
+        return EXIT_ENROLL, (
+            f"this computer is not enrolled with the county server ({exc}); run: "
+            "python -m app enroll --code CODE"
+        )
+    if isinstance(exc, EnrollmentCodeError):
+        return EXIT_ENROLL, "the server does not know this enrollment code; check it and retry"
+    if isinstance(exc, TooManyAttemptsError):
+        wait = f" in {exc.retry_after} s" if exc.retry_after else " later"
+        return EXIT_ENROLL, f"too many wrong attempts; try again{wait}"
+    if isinstance(exc, OfflineError):
+        return EXIT_OFFLINE, f"cannot reach the county server; work is kept here ({exc})"
+    if isinstance(exc, ServerError | BadResponseError):
+        return EXIT_OFFLINE, f"the county server could not complete the sync: {exc}"
+    if isinstance(exc, DiskFullError):
+        return EXIT_DISK, "the disk is full; free some space and sync again"
+    if isinstance(exc, SyncError | StorageError):
+        return EXIT_BUG, str(exc)
+    return EXIT_BUG, f"unexpected error: {type(exc).__name__}: {exc}"
+
+
+def _emit(out: TextIO, as_json: bool, status: int, message: str, extra: dict[str, object]) -> None:
+    if as_json:
+        print(
+            json.dumps({"exit": status, "message": message, **extra}, ensure_ascii=False),
+            file=out,
+            flush=True,
+        )
+    elif status == EXIT_OK:
+        print(message, file=out, flush=True)
+    else:
+        print(f"error: {message}", file=sys.stderr, flush=True)
+
+
+def run_enroll(
+    paths: DataPaths, server: str | None, code: str, name: str | None, as_json: bool
+) -> int:
+    from app.sync.devices import enroll
+    from app.sync.engine import device_name
+
+    context = AppContext.open(paths, server)
+    try:
+        client = context.client()
+        if client is None:
+            _emit(sys.stdout, as_json, EXIT_USAGE, "no county server set: pass --server URL", {})
+            return EXIT_USAGE
+        try:
+            state = enroll(context.db, client, code, name or device_name())
+        except Exception as exc:  # noqa: BLE001 - every failure gets an exit status
+            status, message = _exit_for(exc)
+            _emit(sys.stdout, as_json, status, message, {})
+            return status
+        message = f"enrolled in {state.school} (device {state.device_id})"
+        _emit(
+            sys.stdout,
+            as_json,
+            EXIT_OK,
+            message,
+            {"school": state.school, "device_id": state.device_id},
+        )
+        return EXIT_OK
+    finally:
+        context.close()
+
+
+def run_sync(paths: DataPaths, server: str | None, once: bool, as_json: bool) -> int:
+    """``sync --once``: one sync; without ``--once``: sync every few minutes until Ctrl+C."""
+    from app.sync.schedule import Backoff
+
+    backoff = Backoff()
+    while True:
+        status = _sync_one(paths, server, as_json)
+        if once:
+            return status
+        delay = backoff.after_success() if status == EXIT_OK else backoff.after_failure()
+        if status in (EXIT_ENROLL, EXIT_BUG):
+            return status
+        try:
+            time.sleep(delay)
+        except KeyboardInterrupt:
+            return EXIT_OK if status == EXIT_OK else status
+
+
+def _sync_one(paths: DataPaths, server: str | None, as_json: bool) -> int:
+    from app.sync.engine import sync_once
+    from app.sync.lock import sync_lock
+
+    context = AppContext.open(paths, server)
+    try:
+        client = context.client()
+        if client is None:
+            _emit(sys.stdout, as_json, EXIT_USAGE, "no county server set: pass --server URL", {})
+            return EXIT_USAGE
+        try:
+            with sync_lock(paths.root):
+                report = sync_once(context.db, client, clock=context.clock)
+        except Exception as exc:  # noqa: BLE001 - every failure gets an exit status
+            status, message = _exit_for(exc)
+            log.info("sync failed: %s", exc)
+            _emit(sys.stdout, as_json, status, message, {})
+            return status
+        summary = (
+            f"pushed {report.pushed} new records ({report.duplicates} already there), "
+            f"pulled {report.pulled}, {report.courses_changed} courses changed"
+        )
+        if report.complete and report.problems == 0:
+            _emit(sys.stdout, as_json, EXIT_OK, f"sync complete: {summary}", report.as_dict())
+            return EXIT_OK
+        why = []
+        if report.waiting:
+            why.append(f"{report.waiting} records still waiting")
+        if report.problems:
+            why.append(f"{report.problems} records refused by the server")
+        message = f"sync incomplete: {summary}; " + ", ".join(why or ["stopped early"])
+        _emit(sys.stdout, as_json, EXIT_PARTIAL, message, report.as_dict())
+        return EXIT_PARTIAL
+    finally:
+        context.close()
