@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument(
         "--once", action="store_true", help="sync once and exit (else: every few minutes)"
     )
+    sync.add_argument(
+        "--batch-size",
+        type=int,
+        metavar="N",
+        help="records per push (default: adapts to the link; a small N suits a very bad link)",
+    )
     after_command(sync)
     return parser
 
@@ -87,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sync":
         from app.commands import run_sync
 
-        return run_sync(paths, args.server, args.once, args.json)
+        return run_sync(paths, args.server, args.once, args.json, args.batch_size)
     from app.ui.run import run_gui
 
     return run_gui(paths, args.server, args.lang, startup_probe=args.startup_probe)

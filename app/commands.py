@@ -106,7 +106,7 @@ def run_enroll(
             return EXIT_USAGE
         try:
             state = enroll(context.db, client, code, name or device_name())
-        except Exception as exc:  # noqa: BLE001 - every failure gets an exit status
+        except Exception as exc:  # every failure gets an exit status
             status, message = _exit_for(exc)
             _emit(sys.stdout, as_json, status, message, {})
             return status
@@ -123,13 +123,19 @@ def run_enroll(
         context.close()
 
 
-def run_sync(paths: DataPaths, server: str | None, once: bool, as_json: bool) -> int:
+def run_sync(
+    paths: DataPaths,
+    server: str | None,
+    once: bool,
+    as_json: bool,
+    batch_size: int | None = None,
+) -> int:
     """``sync --once``: one sync; without ``--once``: sync every few minutes until Ctrl+C."""
     from app.sync.schedule import Backoff
 
     backoff = Backoff()
     while True:
-        status = _sync_one(paths, server, as_json)
+        status = _sync_one(paths, server, as_json, batch_size)
         if once:
             return status
         delay = backoff.after_success() if status == EXIT_OK else backoff.after_failure()
@@ -141,7 +147,9 @@ def run_sync(paths: DataPaths, server: str | None, once: bool, as_json: bool) ->
             return EXIT_OK if status == EXIT_OK else status
 
 
-def _sync_one(paths: DataPaths, server: str | None, as_json: bool) -> int:
+def _sync_one(
+    paths: DataPaths, server: str | None, as_json: bool, batch_size: int | None
+) -> int:
     from app.sync.engine import sync_once
     from app.sync.lock import sync_lock
 
@@ -153,8 +161,10 @@ def _sync_one(paths: DataPaths, server: str | None, as_json: bool) -> int:
             return EXIT_USAGE
         try:
             with sync_lock(paths.root):
-                report = sync_once(context.db, client, clock=context.clock)
-        except Exception as exc:  # noqa: BLE001 - every failure gets an exit status
+                report = sync_once(
+                    context.db, client, clock=context.clock, batch_size=batch_size
+                )
+        except Exception as exc:  # every failure gets an exit status
             status, message = _exit_for(exc)
             log.info("sync failed: %s", exc)
             _emit(sys.stdout, as_json, status, message, {})

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.storage.clock import Clock, utc_now
@@ -56,6 +56,8 @@ class Problem:
     detail: str
     noted_at: datetime
 
+
+_RECORD_TABLE: Table = ProgressEvent.__table__  # type: ignore[assignment]
 
 _COLUMNS = (
     ProgressEvent.seq,
@@ -183,8 +185,9 @@ def store_pulled(
     ]
     new = 0
     if rows:
-        result = session.execute(insert(ProgressEvent).prefix_with("OR IGNORE"), rows)
-        new = max(0, int(getattr(result, "rowcount", 0)))
+        # Core on the session's connection: its executemany reports the rows really inserted.
+        result = session.connection().execute(insert(_RECORD_TABLE).prefix_with("OR IGNORE"), rows)
+        new = max(0, result.rowcount)
     values: dict[str, object] = {"pull_cursor": cursor}
     if profile is not None and _apply_profile(session, profile, push_cursor):
         values["profile_seq"] = profile.seq
@@ -222,4 +225,3 @@ def _apply_profile(session: Session, remote: TeacherProfile, push_cursor: int) -
 
 def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-

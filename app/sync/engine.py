@@ -174,20 +174,23 @@ class SyncEngine:
             with self.db.read_session() as session:
                 cursor = settings.get(session, settings.PUSH_CURSOR)
                 size = self.fixed_batch or settings.get(session, settings.PUSH_BATCH)
-                batch = records.pending(session, cursor, max(BATCH_MIN, min(size, BATCH_MAX)))
+                size = max(BATCH_MIN, min(size, BATCH_MAX))
+                batch = records.pending(session, cursor, size)
             if not batch:
                 return
-            self._send(batch, advance=True)
+            self._send(batch, advance=True, size=size)
         self.report.stopped = True
 
-    def _send(self, batch: Sequence[records.Outgoing], *, advance: bool) -> None:
+    def _send(self, batch: Sequence[records.Outgoing], *, advance: bool, size: int = 0) -> None:
+        """Pushes ``batch``; with ``advance``, moves the push cursor past it and adapts the batch
+        size (``size`` was asked for; a short last batch says nothing about the link)."""
         body = encode_batch(batch, self.clock())
         started = time.monotonic()
         try:
             result = self.client.push(body, timeout=PUSH_TIMEOUT)
         except OfflineError:
             if advance and time.monotonic() - started > SLOW_S:
-                self._resize(len(batch), slow=True)
+                self._resize(size, slow=True)
             raise
         elapsed = time.monotonic() - started
         refused = {r.id for r in result.rejected}
@@ -197,10 +200,8 @@ class SyncEngine:
             records.mark_linked(session, created)
             if advance:
                 settings.put(session, settings.PUSH_CURSOR, batch[-1].seq)
-                if self.fixed_batch is None:
-                    settings.put(
-                        session, settings.PUSH_BATCH, next_batch_size(len(batch), elapsed)
-                    )
+                if self.fixed_batch is None and (len(batch) == size or elapsed > SLOW_S):
+                    settings.put(session, settings.PUSH_BATCH, next_batch_size(size, elapsed))
         self._tally(result)
         self.on_progress("push", self.report.pushed + self.report.duplicates, 0)
 
@@ -307,9 +308,17 @@ def sync_once(
     clock: Clock = utc_now,
     should_stop: Callable[[], bool] | None = None,
     on_progress: ProgressCallback | None = None,
+    batch_size: int | None = None,
 ) -> SyncReport:
     """Runs :class:`SyncEngine` once; on failure notes why in ``LAST_SYNC_ERROR`` and re-raises."""
-    engine = SyncEngine(db, client, clock=clock, should_stop=should_stop, on_progress=on_progress)
+    engine = SyncEngine(
+        db,
+        client,
+        clock=clock,
+        should_stop=should_stop,
+        on_progress=on_progress,
+        batch_size=batch_size,
+    )
     try:
         return engine.run()
     except Exception as exc:

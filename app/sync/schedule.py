@@ -35,5 +35,5 @@ class Backoff:
     def after_failure(self) -> float:
         """Seconds until the next try after a failed one."""
         self.failures += 1
-        ceiling = min(self.cap_s, self.base_s * 2 ** min(self.failures - 1, 30))
+        ceiling: float = min(self.cap_s, self.base_s * 2.0 ** min(self.failures - 1, 30))
         return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
