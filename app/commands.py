@@ -173,7 +173,7 @@ def _sync_one(
             f"pushed {report.pushed} new records ({report.duplicates} already there), "
             f"pulled {report.pulled}, {report.courses_changed} courses changed"
         )
-        if report.complete and report.problems == 0:
+        if report.complete and report.problems == 0 and report.teachers_refused == 0:
             _emit(sys.stdout, as_json, EXIT_OK, f"sync complete: {summary}", report.as_dict())
             return EXIT_OK
         why = []
@@ -181,6 +181,8 @@ def _sync_one(
             why.append(f"{report.waiting} records still waiting")
         if report.problems:
             why.append(f"{report.problems} records refused by the server")
+        if report.teachers_refused:
+            why.append(f"{report.teachers_refused} teachers not accepted on this computer")
         message = f"sync incomplete: {summary}; " + ", ".join(why or ["stopped early"])
         _emit(sys.stdout, as_json, EXIT_PARTIAL, message, report.as_dict())
         return EXIT_PARTIAL

@@ -114,6 +114,14 @@ def mark_linked(session: Session, teacher_ids: Iterable[str]) -> None:
         )
 
 
+def mark_unlinked(session: Session, teacher_ids: Iterable[str]) -> None:
+    ids = list(teacher_ids)
+    if ids:
+        session.execute(
+            update(TeacherSync).where(TeacherSync.profile_id.in_(ids)).values(linked=False)
+        )
+
+
 def note_rejections(
     session: Session, rejections: Sequence[Rejection], *, clock: Clock = utc_now
 ) -> None:

@@ -301,7 +301,7 @@ def _raise_for_status(response: Response, path: str) -> None:
             header = response.headers.get("Retry-After", "")
             retry = int(header) if header.isdigit() else None
         raise TooManyAttemptsError(message, retry)
-    raise ServerError(status, message)
+    raise ServerError(status, message, code)
 
 
 def _error_body(response: Response) -> ErrorBody | None:

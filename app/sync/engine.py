@@ -37,8 +37,15 @@ from app.storage.clock import Clock, utc_now
 from app.storage.db import Database
 from app.sync.catalog_sync import offset_seconds, record_contact, refresh_catalog
 from app.sync.client import ServerClient
-from app.sync.errors import BadResponseError, NotEnrolledError, OfflineError
-from wire.sync import PROFILE_CREATED, PULL_DEFAULT_LIMIT, PUSH_MAX_RECORDS, PushResult
+from app.sync.errors import BadResponseError, NotEnrolledError, OfflineError, ServerError
+from wire.sync import (
+    PROFILE_CREATED,
+    PULL_DEFAULT_LIMIT,
+    PUSH_MAX_RECORDS,
+    TEACHER_NOT_ON_DEVICE,
+    PullResult,
+    PushResult,
+)
 
 STAGES = ("check", "push", "catalog", "pull", "done")
 BATCH_MIN = 50
@@ -63,6 +70,7 @@ class SyncReport:
     courses_changed: int = 0
     waiting: int = 0
     problems: int = 0
+    teachers_refused: int = 0
     clock_offset_s: float = 0.0
     complete: bool = False
     stopped: bool = False
@@ -77,6 +85,7 @@ class SyncReport:
             "courses_changed": self.courses_changed,
             "waiting": self.waiting,
             "problems": self.problems,
+            "teachers_refused": self.teachers_refused,
             "clock_offset_s": self.clock_offset_s,
             "complete": self.complete,
             "stopped": self.stopped,
@@ -235,31 +244,64 @@ class SyncEngine:
             if self.should_stop():
                 self.report.stopped = True
                 return
-            result = self.client.pull(cursors, self.pull_limit)
-            more: dict[str, int] = {}
-            with self.db.write() as session:
-                push_cursor = settings.get(session, settings.PUSH_CURSOR)
-                for changes in result.teachers:
-                    since = cursors.get(changes.teacher)
-                    if since is None:
-                        continue  # not asked for: ignore rather than trust
-                    if changes.cursor < since or (changes.has_more and changes.cursor == since):
-                        raise BadResponseError(
-                            f"/sync/pull: cursor of {changes.teacher} did not advance "
-                            f"(since={since}, got {changes.cursor})"
-                        )
-                    self.report.pulled += records.store_pulled(
-                        session,
-                        changes.teacher,
-                        changes.records,
-                        changes.cursor,
-                        changes.profile,
-                        push_cursor=push_cursor,
+            try:
+                result = self.client.pull(cursors, self.pull_limit)
+            except ServerError as exc:
+                if exc.status != 403 or exc.code != TEACHER_NOT_ON_DEVICE:
+                    raise
+                cursors = self._drop_refused_teachers(cursors)
+                continue
+            cursors = self._store_pull(cursors, result)
+
+    def _store_pull(self, cursors: dict[str, int], result: PullResult) -> dict[str, int]:
+        """Stores one page (one transaction); returns the cursors of teachers with more."""
+        more: dict[str, int] = {}
+        with self.db.write() as session:
+            push_cursor = settings.get(session, settings.PUSH_CURSOR)
+            for changes in result.teachers:
+                since = cursors.get(changes.teacher)
+                if since is None:
+                    continue  # not asked for: ignore rather than trust
+                if changes.cursor < since or (changes.has_more and changes.cursor == since):
+                    raise BadResponseError(
+                        f"/sync/pull: cursor of {changes.teacher} did not advance "
+                        f"(since={since}, got {changes.cursor})"
                     )
-                    if changes.has_more:
-                        more[changes.teacher] = changes.cursor
-            self.on_progress("pull", self.report.pulled, 0)
-            cursors = more
+                self.report.pulled += records.store_pulled(
+                    session,
+                    changes.teacher,
+                    changes.records,
+                    changes.cursor,
+                    changes.profile,
+                    push_cursor=push_cursor,
+                )
+                if changes.has_more:
+                    more[changes.teacher] = changes.cursor
+        self.on_progress("pull", self.report.pulled, 0)
+        return more
+
+    def _drop_refused_teachers(self, cursors: dict[str, int]) -> dict[str, int]:
+        """The server refused a pull because a teacher here does not live on this PC for it
+        (a profile copied from another PC, or this PC re-enrolled). Asks teacher by teacher,
+        so the others are still pulled; refused ones are marked not linked (their profile
+        records are sent again at the next push; a copied profile needs its teacher's PIN)."""
+        allowed: dict[str, int] = {}
+        refused: list[str] = []
+        for teacher, cursor in cursors.items():
+            try:
+                self.client.pull({teacher: cursor}, 1)
+            except ServerError as exc:
+                if exc.status != 403 or exc.code != TEACHER_NOT_ON_DEVICE:
+                    raise
+                refused.append(teacher)
+                continue
+            allowed[teacher] = cursor
+        if not refused:
+            raise BadResponseError("/sync/pull: refused as a whole, but no teacher alone")
+        with self.db.write() as session:
+            records.mark_unlinked(session, refused)
+        self.report.teachers_refused += len(refused)
+        return allowed
 
     def _finish(self) -> None:
         with self.db.write() as session:

@@ -20,11 +20,13 @@ class ServerError(SyncError):
 
     Attributes:
         status: the HTTP status code.
+        code: the machine-readable ``code`` of the server's error body, if it sent one.
     """
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, code: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.code = code
 
 
 class BadResponseError(SyncError):
