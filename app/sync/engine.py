@@ -38,6 +38,7 @@ from app.storage.db import Database
 from app.sync.catalog_sync import offset_seconds, record_contact, refresh_catalog
 from app.sync.client import ServerClient
 from app.sync.errors import BadResponseError, NotEnrolledError, OfflineError, ServerError
+from app.sync.transport import Timeout
 from wire.sync import (
     PROFILE_CREATED,
     PULL_DEFAULT_LIMIT,
@@ -103,6 +104,9 @@ class SyncEngine:
             everything done so far committed.
         on_progress: told after each batch or page.
         pull_limit: records asked for per pull page.
+        batch_size: records per push, fixed (default: adapted to the link, remembered).
+        push_timeout: ``(connect, read)`` seconds for a push: longer than other requests, as
+            the server answers only once it has committed a whole batch.
     """
 
     def __init__(
@@ -115,6 +119,7 @@ class SyncEngine:
         on_progress: ProgressCallback | None = None,
         pull_limit: int = PULL_DEFAULT_LIMIT,
         batch_size: int | None = None,
+        push_timeout: Timeout = PUSH_TIMEOUT,
     ) -> None:
         self.db = db
         self.client = client
@@ -123,6 +128,7 @@ class SyncEngine:
         self.on_progress = on_progress or (lambda _stage, _done, _total: None)
         self.pull_limit = pull_limit
         self.fixed_batch = batch_size
+        self.push_timeout = push_timeout
         self.report = SyncReport()
 
     def run(self) -> SyncReport:
@@ -196,7 +202,7 @@ class SyncEngine:
         body = encode_batch(batch, self.clock())
         started = time.monotonic()
         try:
-            result = self.client.push(body, timeout=PUSH_TIMEOUT)
+            result = self.client.push(body, timeout=self.push_timeout)
         except OfflineError:
             if advance and time.monotonic() - started > SLOW_S:
                 self._resize(size, slow=True)
