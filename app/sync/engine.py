@@ -260,19 +260,25 @@ class SyncEngine:
             cursors = self._store_pull(cursors, result)
 
     def _store_pull(self, cursors: dict[str, int], result: PullResult) -> dict[str, int]:
-        """Stores one page (one transaction); returns the cursors of teachers with more."""
+        """Stores one page (one transaction); returns the cursors of teachers with more.
+
+        A teacher may come back unchanged with ``has_more`` when the page was filled by others;
+        a page in which no teacher moved at all would repeat forever, and is refused.
+        """
         more: dict[str, int] = {}
+        moved = False
         with self.db.write() as session:
             push_cursor = settings.get(session, settings.PUSH_CURSOR)
             for changes in result.teachers:
                 since = cursors.get(changes.teacher)
                 if since is None:
                     continue  # not asked for: ignore rather than trust
-                if changes.cursor < since or (changes.has_more and changes.cursor == since):
+                if changes.cursor < since:
                     raise BadResponseError(
-                        f"/sync/pull: cursor of {changes.teacher} did not advance "
+                        f"/sync/pull: cursor of {changes.teacher} went back "
                         f"(since={since}, got {changes.cursor})"
                     )
+                moved = moved or changes.cursor > since or bool(changes.records)
                 self.report.pulled += records.store_pulled(
                     session,
                     changes.teacher,
@@ -283,6 +289,10 @@ class SyncEngine:
                 )
                 if changes.has_more:
                     more[changes.teacher] = changes.cursor
+            if more and not moved:
+                raise BadResponseError(
+                    f"/sync/pull: no cursor advanced (since {cursors}); the page would repeat"
+                )
         self.on_progress("pull", self.report.pulled, 0)
         return more
 

@@ -167,7 +167,7 @@ def test_a_pull_cursor_that_does_not_move_is_refused(db: Database, server: Scrip
         "teachers": [{"teacher": teacher.id, "records": [], "cursor": 0, "has_more": True}],
         "server_time": NOW.isoformat(),
     }
-    with pytest.raises(BadResponseError, match="did not advance"):
+    with pytest.raises(BadResponseError, match="no cursor advanced"):
         SyncEngine(db, _client(server)).run()
 
 
