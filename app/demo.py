@@ -2,10 +2,14 @@
 
 Everything lives under one demo folder (the per-user data dir ``Lamplight-demo`` unless
 ``--data-dir`` says otherwise): ``server/`` for the county server, ``client/`` for the app.
+The demo server gets one school, and the demo PC is enrolled in it on first start, so syncing
+works at once; the school's code is kept in ``server/demo-enrollment-code.txt`` (enroll a second
+demo PC with it: ``python -m app enroll --code CODE --server URL --data-dir D``).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +21,8 @@ from app.paths import DataPaths
 from app.resources import DEMO_COURSES, asset
 
 SERVER_START_TIMEOUT_S = 30
+DEMO_SCHOOL = "灯火演示学校"
+CODE_FILE = "demo-enrollment-code.txt"
 
 
 class DemoError(Exception):
@@ -49,6 +55,56 @@ def publish_demo(server_dir: Path) -> None:
         raise DemoError(f"publishing the demo courses failed:\n{result.stderr.strip()}")
 
 
+def demo_school_code(server_dir: Path) -> str:
+    """The demo school's enrollment code, adding the school on first use."""
+    code_file = server_dir / CODE_FILE
+    if code_file.is_file():
+        return code_file.read_text(encoding="utf-8").strip()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server",
+            "schools",
+            "add",
+            DEMO_SCHOOL,
+            "--data-dir",
+            str(server_dir),
+        ],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        check=False,
+    )
+    if result.returncode != 0 or not result.stdout.split():
+        raise DemoError(f"adding the demo school failed:\n{result.stderr.strip()}")
+    code = result.stdout.split()[-1]
+    code_file.write_text(code + "\n", encoding="utf-8")
+    return code
+
+
+def enroll_demo_pc(paths: DataPaths, url: str, code: str) -> None:
+    """Enrolls the demo PC with the demo server unless it already is."""
+    from app.context import AppContext
+    from app.sync.devices import device_state, enroll
+    from app.sync.engine import device_name
+    from app.sync.errors import SyncError
+
+    context = AppContext.open(paths, url)
+    try:
+        if device_state(context.db).enrolled:
+            return
+        client = context.client()
+        assert client is not None
+        try:
+            enroll(context.db, client, code, device_name())
+        except SyncError as exc:
+            raise DemoError(f"enrolling the demo PC failed: {exc}") from exc
+    finally:
+        context.close()
+
+
 def start_server(server_dir: Path) -> tuple[subprocess.Popen[str], str]:
     """Starts ``python -m server serve`` on a free loopback port; returns it and its URL."""
     proc = subprocess.Popen(
@@ -72,15 +128,21 @@ def run_demo(data_dir: str | None, language: str | None, reset: bool) -> int:
     server_dir.mkdir(parents=True, exist_ok=True)
     try:
         publish_demo(server_dir)
+        code = demo_school_code(server_dir)
         server, url = start_server(server_dir)
     except DemoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"Demo county server at {url} (data in {root})", flush=True)
+    print(f"Demo county server at {url} (data in {root}; school code {code})", flush=True)
     try:
+        paths = DataPaths(root / "client").ensure()
+        enroll_demo_pc(paths, url, code)
         from app.ui.run import run_gui
 
-        return run_gui(DataPaths(root / "client").ensure(), url, language)
+        return run_gui(paths, url, language)
+    except DemoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     finally:
         server.terminate()
         try:

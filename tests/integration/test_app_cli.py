@@ -9,7 +9,10 @@ from pathlib import Path
 
 import requests
 
-from app.demo import publish_demo, start_server
+from app.demo import demo_school_code, enroll_demo_pc, publish_demo, start_server
+from app.paths import DataPaths
+from app.storage import settings
+from app.storage.db import open_database
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = dict(os.environ, QT_QPA_PLATFORM="offscreen")
@@ -47,12 +50,29 @@ def test_an_unusable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
     assert "cannot use the data directory" in result.stderr
 
 
-def test_the_demo_server_publishes_the_demo_courses(tmp_path: Path) -> None:
-    publish_demo(tmp_path)
-    publish_demo(tmp_path)  # running the demo again changes nothing
-    server, url = start_server(tmp_path)
+def test_the_demo_server_publishes_the_demo_courses_and_enrolls_the_demo_pc(
+    tmp_path: Path,
+) -> None:
+    server_dir = tmp_path / "server"
+    publish_demo(server_dir)
+    publish_demo(server_dir)  # running the demo again changes nothing
+    code = demo_school_code(server_dir)
+    assert demo_school_code(server_dir) == code  # one demo school, kept
+    server, url = start_server(server_dir)
     try:
-        page = requests.get(f"{url}/api/v1/catalog", timeout=10).json()
+        paths = DataPaths(tmp_path / "client").ensure()
+        enroll_demo_pc(paths, url, code)
+        enroll_demo_pc(paths, url, code)  # already enrolled: nothing happens
+        database = open_database(paths.database)
+        try:
+            with database.read_session() as session:
+                token = settings.get(session, settings.DEVICE_TOKEN)
+                assert settings.get(session, settings.DEVICE_SCHOOL) == "灯火演示学校"
+        finally:
+            database.close()
+        page = requests.get(
+            f"{url}/api/v1/catalog", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        ).json()
         assert {c["id"] for c in page["courses"]} == {
             "ict-basics",
             "online-teaching",
