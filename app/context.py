@@ -55,6 +55,17 @@ class AppContext:
             self._client.token = settings.get(session, settings.DEVICE_TOKEN)
         return self._client
 
+    def use_server(self, url: str) -> None:
+        """Points the app at another county server address, and remembers it."""
+        url = url.rstrip("/")
+        with self.db.write() as session:
+            settings.put(session, settings.SERVER_URL, url)
+        if url != self.server_url:
+            self.server_url = url
+            if self._client is not None:
+                self._client.close()
+            self._client = None  # made again for the new address on the next client()
+
     def new_client(self) -> ServerClient | None:
         """A client of its own (its own connections), for a worker thread."""
         if not self.server_url:

@@ -26,6 +26,7 @@ QPushButton:disabled { color: #9a9a9a; background: #f4f4f4; border-color: #ddddd
 QPushButton[primary="true"] { background: #d9822b; color: white; border: 1px solid #b5661a;
                                font-weight: bold; }
 QPushButton[primary="true"]:hover { background: #c9741f; }
+QPushButton[primary="true"]:disabled { background: #ecd3b8; color: #fffaf3; border-color: #dcc0a0; }
 QLineEdit, QComboBox { min-height: 40px; padding: 2px 8px; border: 1px solid #b9b0a0;
                        border-radius: 6px; background: white; }
 QLabel[role="title"] { font-size: 20pt; font-weight: bold; }

@@ -1,8 +1,9 @@
-"""Dialogs of the profile picker: entering a PIN, making a new profile."""
+"""Dialogs of the profile picker: entering a PIN (on a keypad others reuse), making a new
+profile."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 from app.storage.profiles import PIN_MAX, PIN_MIN
 
 
-def _error_label() -> QLabel:
+def error_label() -> QLabel:
     label = QLabel()
     label.setProperty("role", "error")
     label.setWordWrap(True)
@@ -29,8 +30,63 @@ def _error_label() -> QLabel:
     return label
 
 
+class PinPad(QWidget):
+    """A PIN field with large on-screen digits for those who prefer a mouse.
+
+    Signals:
+        submitted(): the teacher pressed the big button (or Enter) with a PIN typed.
+    """
+
+    submitted = Signal()
+
+    def __init__(self, ok_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setMaxLength(PIN_MAX)
+        self.pin.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pin.setMinimumHeight(56)
+        self.pin.returnPressed.connect(self._submit_if_filled)
+        layout.addWidget(self.pin)
+        self.error = error_label()
+        layout.addWidget(self.error)
+        pad = QGridLayout()
+        for i, digit in enumerate("123456789"):
+            pad.addWidget(self._key(digit), i // 3, i % 3)
+        erase = QPushButton(self.tr("Delete"))
+        erase.setMinimumHeight(56)
+        erase.clicked.connect(self.pin.backspace)
+        pad.addWidget(erase, 3, 0)
+        pad.addWidget(self._key("0"), 3, 1)
+        self.ok = QPushButton(ok_text)
+        self.ok.setProperty("primary", True)
+        self.ok.setMinimumHeight(56)
+        self.ok.clicked.connect(self._submit_if_filled)
+        pad.addWidget(self.ok, 3, 2)
+        layout.addLayout(pad)
+
+    def _key(self, digit: str) -> QPushButton:
+        button = QPushButton(digit)
+        button.setMinimumSize(72, 56)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.clicked.connect(lambda: self.pin.insert(digit))
+        return button
+
+    def _submit_if_filled(self) -> None:
+        if self.pin.text():
+            self.submitted.emit()
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
+        self.pin.clear()
+        self.pin.setFocus()
+
+
 class PinDialog(QDialog):
-    """Asks one teacher for their PIN, with large on-screen digits for those who prefer a mouse."""
+    """Asks one teacher for their PIN."""
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,48 +97,17 @@ class PinDialog(QDialog):
         greeting.setProperty("role", "title")
         greeting.setWordWrap(True)
         layout.addWidget(greeting)
-        self.pin = QLineEdit()
-        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setMaxLength(PIN_MAX)
-        self.pin.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.pin.setMinimumHeight(56)
-        self.pin.returnPressed.connect(self._accept_if_filled)
-        layout.addWidget(self.pin)
-        self.error = _error_label()
-        layout.addWidget(self.error)
-        pad = QGridLayout()
-        for i, digit in enumerate("123456789"):
-            pad.addWidget(self._key(digit), i // 3, i % 3)
-        erase = QPushButton(self.tr("Delete"))
-        erase.clicked.connect(self.pin.backspace)
-        pad.addWidget(erase, 3, 0)
-        pad.addWidget(self._key("0"), 3, 1)
-        self.ok = QPushButton(self.tr("Open"))
-        self.ok.setProperty("primary", True)
-        self.ok.clicked.connect(self._accept_if_filled)
-        pad.addWidget(self.ok, 3, 2)
-        layout.addLayout(pad)
+        self.pad = PinPad(self.tr("Open"))
+        self.pad.submitted.connect(self.accept)
+        self.pin, self.ok, self.error = self.pad.pin, self.pad.ok, self.pad.error
+        layout.addWidget(self.pad)
         cancel = QPushButton(self.tr("Cancel"))
         cancel.clicked.connect(self.reject)
         layout.addWidget(cancel)
         self.pin.setFocus()
 
-    def _key(self, digit: str) -> QPushButton:
-        button = QPushButton(digit)
-        button.setMinimumSize(72, 56)
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        button.clicked.connect(lambda: self.pin.insert(digit))
-        return button
-
-    def _accept_if_filled(self) -> None:
-        if self.pin.text():
-            self.accept()
-
     def show_error(self, text: str) -> None:
-        self.error.setText(text)
-        self.error.show()
-        self.pin.clear()
-        self.pin.setFocus()
+        self.pad.show_error(text)
 
 
 GENDERS = ("female", "male", "unspecified")
@@ -153,7 +178,7 @@ class NewProfileDialog(QDialog):
         hint.setProperty("role", "hint")
         hint.setWordWrap(True)
         outer.addWidget(hint)
-        self.error = _error_label()
+        self.error = error_label()
         outer.addWidget(self.error)
         buttons = QHBoxLayout()
         cancel = QPushButton(self.tr("Cancel"))

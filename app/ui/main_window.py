@@ -1,16 +1,20 @@
 """The main window: a header with who is learning, the pages, and the status line.
 
 Pages: profile picker -> course list -> one course -> video or document. Players are made the
-first time they are needed (QtMultimedia and QtPdf are not loaded at start-up).
+first time they are needed (QtMultimedia and QtPdf are not loaded at start-up). The window owns
+the sync worker and opens the dialogs around it (connecting this PC, bringing a teacher from
+another PC, the records the server refused).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -26,20 +30,33 @@ from app.storage.catalog import ItemRow
 from app.storage.profiles import Teacher
 from app.ui import message
 from app.ui.catalog_page import CatalogPage
+from app.ui.claim_dialog import ClaimDialog
 from app.ui.course_page import CoursePage
+from app.ui.enroll_dialog import EnrollDialog, TransportFactory
+from app.ui.problems_dialog import ProblemsDialog
 from app.ui.profile_page import ProfilePage
 from app.ui.status import StatusLine
-from app.ui.texts import describe_error
+from app.ui.sync_worker import ClientFactory, SyncWorker
+from app.ui.texts import describe_error, describe_sync_error
 from app.ui.workers import Op
 
 if TYPE_CHECKING:
+    from app.sync.engine import SyncReport
     from app.ui.document_page import DocumentPage
     from app.ui.video_page import VideoPage
+
+#: How long closing the window waits for a running sync to reach its next stopping point.
+SYNC_CLOSE_WAIT_S = 5.0
 
 
 class MainWindow(QMainWindow):
     """Signals:
-    catalog_refreshed(int): a catalog refresh finished (number of courses changed; -1 failed).
+    catalog_refreshed(int): a catalog refresh or a sync finished (number of courses changed;
+        -1 failed).
+
+    Attributes:
+        enroll_transport, claim_client: how the enrollment and claim dialogs reach the server
+            (``None``: the real network; tests give fakes).
     """
 
     catalog_refreshed = Signal(int)
@@ -48,6 +65,10 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.context = context
         self.teacher: Teacher | None = None
+        self.enroll_transport: TransportFactory | None = None
+        self.claim_client: ClientFactory | None = None
+        self.enroll_dialog: EnrollDialog | None = None
+        self._last_failure: type[BaseException] | None = None
         self._video: VideoPage | None = None
         self._document: DocumentPage | None = None
         self.setWindowTitle(self.tr("Lamplight - teacher training"))
@@ -89,8 +110,20 @@ class MainWindow(QMainWindow):
         self.course.item_opened.connect(self.open_item)
         self.course.course_changed.connect(self.catalog.refresh_course)
 
+        self.profiles.elsewhere_requested.connect(self.claim_profile)
+
         self.status = StatusLine(context)
         self.statusBar().addPermanentWidget(self.status, 1)
+        self.sync = SyncWorker(context, self)
+        self.sync.started.connect(self.status.sync_started)
+        self.sync.progressed.connect(self.status.sync_progressed)
+        self.sync.finished.connect(self._sync_finished)
+        self.sync.failed.connect(self._sync_failed)
+        self.sync.enrollment_needed.connect(self._enrollment_needed)
+        self.status.sync_requested.connect(self.sync.sync_now)
+        self.status.server_back.connect(self.sync.sync_now)
+        self.status.connect_requested.connect(lambda: self.ask_enrollment())
+        self.status.problems_requested.connect(self.show_problems)
         message.bus().listen(self.show_message)
         self.catalog.reload()
 
@@ -111,6 +144,7 @@ class MainWindow(QMainWindow):
         self.switch_button.hide()
         self.profiles.reload()
         self.stack.setCurrentWidget(self.profiles)
+        self.status.show_state()
 
     def show_catalog(self) -> None:
         self.stack.setCurrentWidget(self.catalog)
@@ -143,6 +177,7 @@ class MainWindow(QMainWindow):
     def back_to_course(self) -> None:
         self.course.refresh_states()
         self.stack.setCurrentWidget(self.course)
+        self.status.show_state()  # what the teacher just did waits to be sent
 
     def video_page(self) -> VideoPage:
         if self._video is None:
@@ -164,9 +199,12 @@ class MainWindow(QMainWindow):
 
     # Server ----------------------------------------------------------------------------------
     def start_background(self) -> None:
-        """Starts what runs by itself: the status check and a catalog refresh."""
+        """Starts what runs by itself: the status check and the sync (which refreshes the
+        catalog); on a PC not enrolled yet, a catalog refresh and the enrollment dialog."""
         self.status.start()
-        self.refresh_catalog()
+        if not self.sync.enrolled():
+            self.refresh_catalog()
+        self.sync.start()
 
     def refresh_catalog(self) -> None:
         client = self.context.client()
@@ -188,16 +226,118 @@ class MainWindow(QMainWindow):
         self.catalog_refreshed.emit(changed)
 
     def _catalog_failed(self, exc: BaseException) -> None:
-        self.status.mark(False)
+        from app.sync.errors import DeviceRevokedError, NotEnrolledError, OfflineError
+
+        # A server that refuses this PC did answer: it is there.
+        self.status.mark(isinstance(exc, NotEnrolledError | DeviceRevokedError))
         text = describe_error(exc)
         if text is None:
             self.catalog_refreshed.emit(-1)
             raise exc
-        from app.sync.errors import OfflineError
-
-        if not isinstance(exc, OfflineError):  # being offline is normal; the status line says it
+        # Being offline is normal, and enrolling has its own dialog: the status line says it.
+        if not isinstance(exc, OfflineError | NotEnrolledError | DeviceRevokedError):
             message.error(text)
         self.catalog_refreshed.emit(-1)
+
+    # Sync ------------------------------------------------------------------------------------
+    def _sync_finished(self, report: SyncReport) -> None:
+        self._last_failure = None
+        self.status.sync_finished()
+        if report.courses_changed:
+            self.catalog.reload()
+        if self.stack.currentWidget() is self.course and (report.pulled or report.courses_changed):
+            self.course.refresh_states()
+        self.catalog_refreshed.emit(report.courses_changed)
+
+    def _sync_failed(self, exc: BaseException) -> None:
+        from app.storage.errors import DiskFullError
+
+        self.status.sync_failed(exc)
+        self.catalog_refreshed.emit(-1)
+        text = describe_sync_error(exc)
+        if text is None:
+            raise exc
+        # A full disk needs the teacher to act: say it once, not at every retry.
+        if isinstance(exc, DiskFullError) and self._last_failure is not DiskFullError:
+            message.error(text)
+        self._last_failure = type(exc)
+
+    def _enrollment_needed(self, exc: BaseException | None) -> None:
+        from app.sync.errors import DeviceRevokedError
+
+        if exc is None:
+            reason = ""
+        elif isinstance(exc, DeviceRevokedError):
+            reason = describe_error(exc) or ""
+        else:
+            reason = self.tr(
+                "The county server does not know this computer any more (perhaps it was reinstalled). Please connect this computer again with your school's enrollment code."
+            )
+        self.ask_enrollment(reason)
+
+    def ask_enrollment(self, reason: str = "", then: Callable[[], None] | None = None) -> None:
+        """Opens the enrollment dialog (once); ``then`` runs after the PC enrolled."""
+        if self.enroll_dialog is not None:  # open already (and modal)
+            return
+        dialog = EnrollDialog(
+            self.context, self, reason=reason, transport_factory=self.enroll_transport
+        )
+        self.enroll_dialog = dialog
+
+        def done(result: int) -> None:
+            self.enroll_dialog = None
+            dialog.deleteLater()
+            if result == QDialog.DialogCode.Accepted and dialog.state is not None:
+                self._enrolled(dialog.state.school)
+                if then is not None:
+                    then()
+
+        dialog.finished.connect(done)
+        dialog.open()
+
+    def _enrolled(self, school: str) -> None:
+        message.info(
+            self.tr("This computer is now connected to the county server (%1).").replace(
+                "%1", school
+            )
+        )
+        self.status.show_state()
+        self.sync.start()
+
+    def claim_profile(self) -> None:
+        """A teacher from another PC: enroll first if needed, then find them and check the PIN."""
+        if not self.sync.enrolled():
+            self.ask_enrollment(
+                self.tr(
+                    "To bring your profile from another computer, first connect this computer to the county server."
+                ),
+                then=self.claim_profile,
+            )
+            return
+        dialog = ClaimDialog(self.context, self, client_factory=self.claim_client)
+
+        def done(result: int) -> None:
+            dialog.deleteLater()
+            if result == QDialog.DialogCode.Accepted and dialog.teacher is not None:
+                self._claimed(dialog.teacher)
+
+        dialog.finished.connect(done)
+        dialog.open()
+
+    def _claimed(self, teacher: Teacher) -> None:
+        self.profiles.reload()
+        self.sign_in(teacher)
+        message.info(
+            self.tr(
+                "Welcome, %1! Your work from the other computer is being brought here now."
+            ).replace("%1", teacher.name)
+        )
+        self.sync.sync_now()
+
+    def show_problems(self) -> None:
+        dialog = ProblemsDialog(self.context, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
 
     # Messages and closing --------------------------------------------------------------------
     def show_message(self, level: message.Level, text: str) -> None:
@@ -219,4 +359,8 @@ class MainWindow(QMainWindow):
         if self._document is not None and self._document.item is not None:
             self._document.close_document()
         self.course.stop_downloads()
+        self.status.timer.stop()
+        self.sync.stop()
+        # Let a running sync reach its next stopping point before the database is closed.
+        self.sync.wait_idle(SYNC_CLOSE_WAIT_S)
         super().closeEvent(event)

@@ -70,7 +70,8 @@ def reset() -> None:
     if _bus is None:
         return
     for slot in _bus._slots:
-        with contextlib.suppress(RuntimeError):  # the window is gone already
+        # The window is gone already (PySide6 >= 6.12 wraps that RuntimeError in a SystemError).
+        with contextlib.suppress(RuntimeError, SystemError):
             _bus.posted.disconnect(slot)
     _bus._slots.clear()
     _bus._pending.clear()

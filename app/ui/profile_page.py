@@ -29,9 +29,11 @@ COLUMNS = 3
 class ProfilePage(QWidget):
     """Signals:
     opened(Teacher): a teacher entered the right PIN (or made a new profile).
+    elsewhere_requested(): a teacher who uses Lamplight on another PC wants their profile here.
     """
 
     opened = Signal(object)
+    elsewhere_requested = Signal()
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,7 +43,11 @@ class ProfilePage(QWidget):
         title = QLabel(self.tr("Who is learning today?"))
         title.setProperty("role", "title")
         layout.addWidget(title)
-        self.hint = QLabel(self.tr('Click your name. If you are new, click "I am new here".'))
+        self.hint = QLabel(
+            self.tr(
+                'Click your name. If you are new, click "I am new here". If you already use Lamplight on another computer, click that button to bring your profile here.'
+            )
+        )
         self.hint.setProperty("role", "hint")
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
@@ -91,6 +97,19 @@ class ProfilePage(QWidget):
         )
         self.new_button.clicked.connect(self.create_profile)
         self.grid.addWidget(self.new_button, len(people) // COLUMNS, len(people) % COLUMNS)
+        self.elsewhere_button = QToolButton()
+        self.elsewhere_button.setObjectName("elsewhereProfile")
+        self.elsewhere_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        self.elsewhere_button.setIcon(QIcon(str(asset("icons", "sync.svg"))))
+        self.elsewhere_button.setIconSize(QSize(56, 56))
+        self.elsewhere_button.setText(self.tr("I already use Lamplight\non another computer"))
+        self.elsewhere_button.setMinimumSize(220, 150)
+        self.elsewhere_button.setStyleSheet(
+            "#elsewhereProfile { background: #eef4fb; border: 2px dashed #4a7db3; }"
+        )
+        self.elsewhere_button.clicked.connect(self.elsewhere_requested.emit)
+        slot = len(people) + 1
+        self.grid.addWidget(self.elsewhere_button, slot // COLUMNS, slot % COLUMNS)
 
     def ask_pin(self, profile_id: str, name: str) -> None:
         dialog = PinDialog(name, self)

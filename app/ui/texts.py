@@ -6,6 +6,9 @@ a bug and goes to the crash dialog.
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, date, datetime, timedelta
+
 from PySide6.QtCore import QCoreApplication
 
 from app.storage.errors import (
@@ -44,6 +47,48 @@ def describe_error(exc: BaseException) -> str | None:
             "This computer's Lamplight data was made by a newer version of Lamplight. "
             "Please install the newer version.",
         )
+    if isinstance(exc, sync_errors.DeviceRevokedError):
+        return QCoreApplication.translate(
+            "Texts",
+            "The county removed this computer from its server. Ask your training coordinator for "
+            "your school's enrollment code, then connect this computer again.",
+        )
+    if isinstance(exc, sync_errors.NotEnrolledError):
+        return QCoreApplication.translate(
+            "Texts",
+            "This computer is not connected to the county server. Connect it with your school's "
+            "enrollment code; your work stays saved on this computer meanwhile.",
+        )
+    if isinstance(exc, sync_errors.EnrollmentCodeError):
+        return QCoreApplication.translate(
+            "Texts",
+            "The county server does not know this enrollment code. Check each letter and digit, "
+            "or ask your training coordinator for your school's code.",
+        )
+    if isinstance(exc, sync_errors.PinRejectedError):
+        if exc.attempts_left is None:
+            return QCoreApplication.translate("Texts", "That PIN is not right. Please try again.")
+        return QCoreApplication.translate(
+            "Texts", "That PIN is not right. You can try %n more time(s).", None, exc.attempts_left
+        )
+    if isinstance(exc, sync_errors.TooManyAttemptsError):
+        if not exc.retry_after:
+            return QCoreApplication.translate(
+                "Texts", "Too many wrong tries. Please wait a while, then try again."
+            )
+        at = (datetime.now().astimezone() + timedelta(seconds=exc.retry_after)).strftime("%H:%M")
+        return QCoreApplication.translate(
+            "Texts",
+            "Too many wrong tries. Please try again after %1 (in about %n minute(s)).",
+            None,
+            max(1, math.ceil(exc.retry_after / 60)),
+        ).replace("%1", at)
+    if isinstance(exc, sync_errors.SyncBusyError):
+        return QCoreApplication.translate(
+            "Texts",
+            "Another sync is running on this computer right now. Lamplight will try again in a "
+            "moment.",
+        )
     if isinstance(exc, sync_errors.OfflineError):
         return QCoreApplication.translate(
             "Texts",
@@ -75,6 +120,43 @@ def describe_error(exc: BaseException) -> str | None:
             "Texts", "Lamplight could not use its data folder: %1"
         ).replace("%1", str(exc))
     return None
+
+
+def describe_sync_error(exc: BaseException) -> str | None:
+    """Like :func:`describe_error`, worded for a sync: the teacher's work is safe here."""
+    from app.sync.errors import OfflineError
+
+    if isinstance(exc, OfflineError):
+        return QCoreApplication.translate(
+            "Texts",
+            "Cannot reach the county server. Your work is saved on this computer and will be "
+            "sent when the network is back.",
+        )
+    return describe_error(exc)
+
+
+def local_time(moment: datetime) -> datetime:
+    """A naive-UTC (or aware) moment in this PC's time zone."""
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone()
+
+
+def format_when(iso: str, today: date | None = None) -> str:
+    """``today 10:05``, ``yesterday 18:30`` or ``2024-09-01 10:05`` (local time) for a stored
+    naive-UTC ISO time; ``never`` when there is none."""
+    try:
+        moment = local_time(datetime.fromisoformat(iso)) if iso else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        return QCoreApplication.translate("Texts", "never")
+    today = today or datetime.now().astimezone().date()
+    clock = moment.strftime("%H:%M")
+    days = (today - moment.date()).days
+    if days == 0:
+        return QCoreApplication.translate("Texts", "today %1").replace("%1", clock)
+    if days == 1:
+        return QCoreApplication.translate("Texts", "yesterday %1").replace("%1", clock)
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def format_size(size: int) -> str:

@@ -3,11 +3,13 @@
 ``fn`` runs in the global QThreadPool and must not touch widgets; the callbacks run on the UI
 thread. With ``.progress(cb)``, ``fn`` is called with a ``report(value)`` function whose values
 reach ``cb`` on the UI thread. If ``parent`` is destroyed first, the callbacks are dropped.
+``fn`` should not hold ``parent`` (or any QObject): it is released on the worker thread.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +17,13 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
+
+
+#: The Ops whose work is under way, by bridge key; touched on the UI thread only. The pool
+#: thread holds the bridge (to emit) but never the Op: the Op's callbacks hold its parent, and
+#: a thread dropping the last reference to a QObject would destroy it on the wrong thread.
+_running: dict[int, Op] = {}
+_keys = itertools.count()
 
 
 class _Bridge(QObject):
@@ -30,7 +39,9 @@ class _Bridge(QObject):
 
     def __init__(self, parent: QObject, op: Op) -> None:
         super().__init__(parent)
-        self.op = op
+        key = self.key = next(_keys)
+        _running[key] = op
+        self.destroyed.connect(lambda: _running.pop(key, None))  # the parent went first
         self.succeeded.connect(self._on_succeeded)
         self.failed.connect(self._on_failed)
         self.progressed.connect(self._on_progressed)
@@ -38,21 +49,26 @@ class _Bridge(QObject):
     @Slot(object)
     def _on_succeeded(self, result: Any) -> None:
         self.deleteLater()
-        if self.op.on_success is not None:
-            self.op.on_success(result)
+        op = _running.pop(self.key, None)
+        if op is not None and op.on_success is not None:
+            op.on_success(result)
 
     @Slot(object)
     def _on_failed(self, exc: BaseException) -> None:
         self.deleteLater()
-        if self.op.on_failure is not None:
-            self.op.on_failure(exc)
+        op = _running.pop(self.key, None)
+        if op is None:
+            return
+        if op.on_failure is not None:
+            op.on_failure(exc)
         else:
             log.error("background work failed", exc_info=exc)
 
     @Slot(object)
     def _on_progressed(self, value: Any) -> None:
-        if self.op.on_progress is not None:
-            self.op.on_progress(value)
+        op = _running.get(self.key)
+        if op is not None and op.on_progress is not None:
+            op.on_progress(value)
 
 
 def _emit(signal: Any, value: Any) -> None:
@@ -62,18 +78,22 @@ def _emit(signal: Any, value: Any) -> None:
 
 
 class _Runnable(QRunnable):
-    def __init__(self, op: Op, bridge: _Bridge) -> None:
+    # Holds the work and the bridge, never the Op: the Op holds its parent, and the pool thread
+    # dropping the last reference to a QObject would destroy it on the wrong thread.
+    def __init__(self, fn: Callable[..., Any], with_progress: bool, bridge: _Bridge) -> None:
         super().__init__()
-        self.op = op
+        self.fn = fn
+        self.with_progress = with_progress
         self.bridge = bridge
 
     def run(self) -> None:
-        bridge = self.bridge
+        bridge, fn = self.bridge, self.fn
+        self.fn = self.bridge = None  # type: ignore[assignment]  # released here, not later
         try:
-            if self.op.on_progress is not None:
-                result = self.op.fn(lambda value: _emit(bridge.progressed, value))
+            if self.with_progress:
+                result = fn(lambda value: _emit(bridge.progressed, value))
             else:
-                result = self.op.fn()
+                result = fn()
         except BaseException as exc:
             _emit(bridge.failed, exc)
         else:
@@ -108,4 +128,5 @@ class Op:
         return self
 
     def run(self) -> None:
-        QThreadPool.globalInstance().start(_Runnable(self, _Bridge(self.parent, self)))
+        bridge = _Bridge(self.parent, self)
+        QThreadPool.globalInstance().start(_Runnable(self.fn, self.on_progress is not None, bridge))

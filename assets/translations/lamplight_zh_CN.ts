@@ -27,6 +27,93 @@
     </message>
 </context>
 <context>
+    <name>ClaimDialog</name>
+    <message>
+        <source>Bring your profile to this computer</source>
+        <translation>把您的账户带到这台电脑</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Find your profile</source>
+        <translation>找到您的账户</translation>
+    </message>
+    <message>
+        <source>Type your name as you wrote it on the other computer, then press Search. Part of the name is enough.</source>
+        <translation>请输入您在另一台电脑上填写的姓名，然后点击“查找”。只输入姓名的一部分也可以。</translation>
+    </message>
+    <message>
+        <source>Your name</source>
+        <translation>您的姓名</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <source>Please type your name first.</source>
+        <translation>请先输入您的姓名。</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>正在查找……</translation>
+    </message>
+    <message>
+        <source>Nobody with this name was found. Check how you wrote it, or ask your training coordinator.</source>
+        <translation>没有找到这个姓名。请检查是否写对了，或者问一下培训负责人。</translation>
+    </message>
+    <message>
+        <source>Many teachers have this name. Type more of your name to see fewer.</source>
+        <translation>找到的老师太多了。请多输入几个字，缩小范围。</translation>
+    </message>
+    <message>
+        <source>Click your name:</source>
+        <translation>请点击您的名字：</translation>
+    </message>
+    <message>
+        <source>(no school given)</source>
+        <translation>（未填写学校）</translation>
+    </message>
+    <message>
+        <source>already on this computer</source>
+        <translation>已在这台电脑上</translation>
+    </message>
+    <message>
+        <source>Type the PIN you use on the other computer.</source>
+        <translation>请输入您在另一台电脑上使用的密码。</translation>
+    </message>
+    <message>
+        <source>Open my profile</source>
+        <translation>打开我的账户</translation>
+    </message>
+    <message>
+        <source>Checking your PIN with the county server…</source>
+        <translation>正在向县服务器核对密码……</translation>
+    </message>
+    <message>
+        <source>This is not me — back to the list</source>
+        <translation>这不是我，返回名单</translation>
+    </message>
+    <message>
+        <source>Hello, %1! Please enter your PIN.</source>
+        <translation>%1，您好！请输入您的密码。</translation>
+    </message>
+    <message>
+        <source>Your PIN has at least %1 digits. Please type it again.</source>
+        <translation>密码至少有 %1 位。请重新输入。</translation>
+    </message>
+    <message>
+        <source>This teacher is no longer on the county server. Please search again.</source>
+        <translation>县服务器上已经没有这位老师了。请重新查找。</translation>
+    </message>
+    <message>
+        <source>Cannot reach the county server. Bringing your profile here needs the network: please try again when this computer is online.</source>
+        <translation>无法连接县服务器。把账户带到这台电脑需要联网，请在电脑联网后再试。</translation>
+    </message>
+</context>
+<context>
     <name>CourseDelegate</name>
     <message>
         <source>Ready to use</source>
@@ -113,6 +200,65 @@
     </message>
 </context>
 <context>
+    <name>EnrollDialog</name>
+    <message>
+        <source>Connect to the county server</source>
+        <translation>连接县服务器</translation>
+    </message>
+    <message>
+        <source>Connect this computer to the county server</source>
+        <translation>把这台电脑连接到县服务器</translation>
+    </message>
+    <message>
+        <source>Then your work is kept safe on the county server, and you can continue it on another computer. This is done once for each computer. Your school&apos;s training coordinator has the enrollment code.</source>
+        <translation>连接后，您的学习记录会安全地保存到县服务器上，换一台电脑也能接着学。每台电脑只需要连接一次。注册码由学校的培训负责人提供。</translation>
+    </message>
+    <message>
+        <source>Your school&apos;s enrollment code</source>
+        <translation>学校的注册码</translation>
+    </message>
+    <message>
+        <source>Letters and digits, like AB3D-EF7H. Small or capital letters and the dash do not matter.</source>
+        <translation>由字母和数字组成，例如 AB3D-EF7H。字母大写小写都可以，中间的短横线可写可不写。</translation>
+    </message>
+    <message>
+        <source>County server address</source>
+        <translation>县服务器地址</translation>
+    </message>
+    <message>
+        <source>for example http://10.1.2.3:8765</source>
+        <translation>例如 http://10.1.2.3:8765</translation>
+    </message>
+    <message>
+        <source>Connecting to the county server…</source>
+        <translation>正在连接县服务器……</translation>
+    </message>
+    <message>
+        <source>Not now</source>
+        <translation>以后再说</translation>
+    </message>
+    <message>
+        <source>Connect</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <source>Please type your school&apos;s enrollment code.</source>
+        <translation>请输入学校的注册码。</translation>
+    </message>
+    <message>
+        <source>Please check the county server address. It looks like http://10.1.2.3:8765</source>
+        <translation>请检查县服务器地址。地址的样子类似 http://10.1.2.3:8765</translation>
+    </message>
+    <message>
+        <source>Cannot reach the county server at %1. Check that this computer is on the network and that the address is right, then press Connect again.</source>
+        <translation>无法连接县服务器（%1）。请检查这台电脑是否联网、地址是否正确，然后再点击“连接”。</translation>
+    </message>
+    <message>
+        <source>The address %1 does not answer like a county server. Please check the address with your training coordinator.</source>
+        <translation>地址 %1 不像是县服务器。请向培训负责人核对地址。</translation>
+    </message>
+</context>
+<context>
     <name>ItemRowWidget</name>
     <message>
         <source>Open</source>
@@ -147,6 +293,7 @@
     <name>MainWindow</name>
     <message>
         <source>Lamplight - teacher training</source>
+        <extracomment>How long closing the window waits for a running sync to reach its next stopping point.</extracomment>
         <translation>灯火研修 - 教师培训</translation>
     </message>
     <message>
@@ -164,6 +311,22 @@
     <message>
         <source>This kind of item cannot be opened by this version of Lamplight.</source>
         <translation>这个版本的灯火研修还不能打开这类内容。</translation>
+    </message>
+    <message>
+        <source>The county server does not know this computer any more (perhaps it was reinstalled). Please connect this computer again with your school&apos;s enrollment code.</source>
+        <translation>县服务器不再认识这台电脑了（可能服务器重新安装过）。请用学校的注册码重新连接这台电脑。</translation>
+    </message>
+    <message>
+        <source>This computer is now connected to the county server (%1).</source>
+        <translation>这台电脑已连接到县服务器（%1）。</translation>
+    </message>
+    <message>
+        <source>To bring your profile from another computer, first connect this computer to the county server.</source>
+        <translation>要把另一台电脑上的账户带过来，请先把这台电脑连接到县服务器。</translation>
+    </message>
+    <message>
+        <source>Welcome, %1! Your work from the other computer is being brought here now.</source>
+        <translation>%1，欢迎您！正在把您在另一台电脑上的学习记录取过来。</translation>
     </message>
 </context>
 <context>
@@ -316,10 +479,6 @@
         <translation>%1，您好！请输入您的密码。</translation>
     </message>
     <message>
-        <source>Delete</source>
-        <translation>删除</translation>
-    </message>
-    <message>
         <source>Open</source>
         <translation>打开</translation>
     </message>
@@ -329,14 +488,74 @@
     </message>
 </context>
 <context>
+    <name>PinPad</name>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+</context>
+<context>
+    <name>ProblemsDialog</name>
+    <message>
+        <source>Records not accepted</source>
+        <translation>未被接收的记录</translation>
+    </message>
+    <message>
+        <source>Records the county server did not accept</source>
+        <translation>县服务器没有接收的记录</translation>
+    </message>
+    <message>
+        <source>These records are still kept on this computer. Please show this list to your training coordinator; the button below copies the details for them.</source>
+        <translation>这些记录仍然保存在这台电脑上。请把这个列表给培训负责人看；下面的按钮可以复制详细信息给他们。</translation>
+    </message>
+    <message>
+        <source>Copy details</source>
+        <translation>复制详细信息</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>ProblemsModel</name>
+    <message>
+        <source>When</source>
+        <extracomment>The :class:`Problem` of a row.</extracomment>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>What happened</source>
+        <translation>发生了什么</translation>
+    </message>
+    <message>
+        <source>The county server already has a different copy of this record. Nothing was overwritten.</source>
+        <translation>县服务器上已有这条记录的另一个版本。没有覆盖任何内容。</translation>
+    </message>
+    <message>
+        <source>The county server does not let this computer send work for this teacher.</source>
+        <translation>县服务器不允许这台电脑为这位老师发送学习记录。</translation>
+    </message>
+    <message>
+        <source>The county server could not read this record.</source>
+        <translation>县服务器无法识别这条记录。</translation>
+    </message>
+</context>
+<context>
     <name>ProfilePage</name>
     <message>
         <source>Who is learning today?</source>
         <translation>今天是哪位老师来学习？</translation>
     </message>
     <message>
-        <source>Click your name. If you are new, click &quot;I am new here&quot;.</source>
-        <translation>请点击您的名字。第一次使用请点击“我是新老师”。</translation>
+        <source>Click your name. If you are new, click &quot;I am new here&quot;. If you already use Lamplight on another computer, click that button to bring your profile here.</source>
+        <translation>请点击您的名字。第一次使用请点击“我是新老师”。在别的电脑上用过灯火研修的老师，请点击“我在别的电脑上用过灯火研修”，把账户带过来。</translation>
+    </message>
+    <message>
+        <source>I already use Lamplight
+on another computer</source>
+        <translation>我在别的电脑上
+用过灯火研修</translation>
     </message>
     <message>
         <source>I am new here</source>
@@ -346,20 +565,64 @@
 <context>
     <name>StatusLine</name>
     <message>
+        <source>Connect to the county server</source>
+        <translation>连接县服务器</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) were not accepted — Details</source>
+        <translation>
+            <numerusform>%n 条记录未被接收，查看详情</numerusform>
+        </translation>
+    </message>
+    <message>
         <source>No county server set up: working offline</source>
         <translation>未设置县服务器：离线使用</translation>
     </message>
     <message>
-        <source>Online - last contact with the county server: %1</source>
-        <translation>在线 - 上次连接县服务器：%1</translation>
+        <source>Online</source>
+        <translation>在线</translation>
     </message>
     <message>
-        <source>Offline - last contact with the county server: %1</source>
-        <translation>离线 - 上次连接县服务器：%1</translation>
+        <source>Offline</source>
+        <translation>离线</translation>
     </message>
     <message>
-        <source>never</source>
-        <translation>从未连接</translation>
+        <source>Last sync: %1</source>
+        <translation>上次同步：%1</translation>
+    </message>
+    <message>
+        <source>This computer is not connected to the county server yet</source>
+        <translation>这台电脑还没有连接县服务器</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) waiting to be sent</source>
+        <translation>
+            <numerusform>%n 条记录等待发送</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Everything is sent</source>
+        <translation>记录已全部发送</translation>
+    </message>
+    <message>
+        <source>Syncing: sending your work to the county server…</source>
+        <translation>正在同步：把您的学习记录发送到县服务器……</translation>
+    </message>
+    <message>
+        <source>Syncing: looking for new courses…</source>
+        <translation>正在同步：查看有没有新课程……</translation>
+    </message>
+    <message>
+        <source>Syncing: fetching your work from other computers…</source>
+        <translation>正在同步：取回您在其他电脑上的学习记录……</translation>
+    </message>
+    <message>
+        <source>Syncing with the county server…</source>
+        <translation>正在与县服务器同步……</translation>
     </message>
 </context>
 <context>
@@ -381,6 +644,36 @@
     <message>
         <source>This computer&apos;s Lamplight data was made by a newer version of Lamplight. Please install the newer version.</source>
         <translation>这台电脑上的灯火研修数据是由更新版本的灯火研修创建的。请安装新版本。</translation>
+    </message>
+    <message>
+        <source>The county removed this computer from its server. Ask your training coordinator for your school&apos;s enrollment code, then connect this computer again.</source>
+        <translation>县里已把这台电脑从服务器上移除。请向培训负责人要学校的注册码，然后重新连接这台电脑。</translation>
+    </message>
+    <message>
+        <source>This computer is not connected to the county server. Connect it with your school&apos;s enrollment code; your work stays saved on this computer meanwhile.</source>
+        <translation>这台电脑没有连接县服务器。请用学校的注册码连接；在这之前，您的学习记录会一直保存在这台电脑上。</translation>
+    </message>
+    <message>
+        <source>The county server does not know this enrollment code. Check each letter and digit, or ask your training coordinator for your school&apos;s code.</source>
+        <translation>县服务器不认识这个注册码。请逐个检查字母和数字，或向培训负责人要学校的注册码。</translation>
+    </message>
+    <message>
+        <source>That PIN is not right. Please try again.</source>
+        <translation>密码不对。请再试一次。</translation>
+    </message>
+    <message>
+        <source>Too many wrong tries. Please wait a while, then try again.</source>
+        <translation>输错的次数太多了。请等一会儿再试。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Too many wrong tries. Please try again after %1 (in about %n minute(s)).</source>
+        <translation>
+            <numerusform>输错的次数太多了。请在 %1 以后再试（大约 %n 分钟后）。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Another sync is running on this computer right now. Lamplight will try again in a moment.</source>
+        <translation>这台电脑上正在进行另一次同步。灯火研修稍后会自动再试。</translation>
     </message>
     <message>
         <source>Cannot reach the county server. You can keep learning with what is already downloaded; Lamplight will try again later.</source>
@@ -405,6 +698,22 @@
     <message>
         <source>Lamplight could not use its data folder: %1</source>
         <translation>灯火研修无法使用数据文件夹：%1</translation>
+    </message>
+    <message>
+        <source>Cannot reach the county server. Your work is saved on this computer and will be sent when the network is back.</source>
+        <translation>无法连接县服务器。您的学习记录已保存在本机，联网后会自动发送。</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>还没有同步过</translation>
+    </message>
+    <message>
+        <source>today %1</source>
+        <translation>今天 %1</translation>
+    </message>
+    <message>
+        <source>yesterday %1</source>
+        <translation>昨天 %1</translation>
     </message>
     <message>
         <source>%1 KB</source>

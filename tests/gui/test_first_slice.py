@@ -11,9 +11,10 @@ from pytestqt.qtbot import QtBot
 
 from app.context import AppContext
 from app.paths import DataPaths
+from app.ui import message
 from app.ui.dialogs import NewProfileDialog, PinDialog
 from app.ui.main_window import MainWindow
-from tests.helpers.server_process import DEMO_COURSES, publish, running_server
+from tests.helpers.server_process import DEMO_COURSES, add_school, publish, running_server
 
 PIN = "2468"
 
@@ -50,6 +51,7 @@ def test_profile_download_watch_and_find_it_done_after_restart(
 ) -> None:
     server_dir = tmp_path / "county"
     publish(server_dir, sorted(DEMO_COURSES.iterdir()))
+    code = add_school(server_dir, "青山村小学")
     paths = DataPaths(tmp_path / "school-pc").ensure()
 
     with running_server(server_dir) as server:
@@ -57,9 +59,14 @@ def test_profile_download_watch_and_find_it_done_after_restart(
         window = MainWindow(context)
         qtbot.addWidget(window)
         window.show()
-        with qtbot.waitSignal(window.catalog_refreshed, timeout=20_000) as refreshed:
-            window.start_background()
-        assert refreshed.args == [3]
+        # First start: the PC is connected to the county server with the school's code.
+        window.start_background()
+        assert window.enroll_dialog is not None
+        window.enroll_dialog.code.setText(code)
+        with qtbot.waitSignal(
+            window.catalog_refreshed, timeout=20_000, check_params_cb=lambda n: n == 3
+        ):
+            window.enroll_dialog.connect_button.click()
         assert window.catalog.model.rowCount() == 3
 
         answer_next_dialog(qtbot, NewProfileDialog, fill_new_profile)
@@ -77,7 +84,7 @@ def test_profile_download_watch_and_find_it_done_after_restart(
 
         with qtbot.waitSignal(page.course_changed, timeout=60_000):
             page.download_button.click()
-        assert fresh_messages.history == []
+        assert [m for m in fresh_messages.history if m[0] != message.Level.INFO] == []
         assert page.ready_label.isVisible()
         assert page.rows[video_item.id].open_button.isEnabled()
         assert window.catalog.model.course_at(row).ready
