@@ -18,7 +18,9 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
+from urllib3.util.retry import Retry
 
 from app import __version__
 from app.sync.errors import OfflineError
@@ -146,7 +148,7 @@ class RequestsTransport:
     def __init__(
         self, session: requests.Session | None = None, *, user_agent: str = USER_AGENT
     ) -> None:
-        self._session = session if session is not None else requests.Session()
+        self._session = session if session is not None else _new_session()
         self._session.headers["User-Agent"] = user_agent
 
     def get(
@@ -188,6 +190,20 @@ class RequestsTransport:
 
     def close(self) -> None:
         self._session.close()
+
+
+def _new_session() -> requests.Session:
+    """A session that tries a request once more when the connection broke before any answer
+    came: typically a kept-alive connection the server had just closed as idle. Every request
+    the client sends is safe to repeat (a push is idempotent on the server)."""
+    session = requests.Session()
+    retry = Retry(
+        total=1, connect=1, read=1, status=0, other=0, allowed_methods=None, backoff_factor=0
+    )
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
 def _origin(url: str) -> str:
