@@ -1,10 +1,13 @@
-"""Lamplight's county server: publishes course folders and serves the catalog and media.
+"""Lamplight's county server: publishes course folders, serves the catalog and media, and
+keeps teachers' records in sync between their PCs.
 
 Modules:
-    cli: ``python -m server serve`` and ``python -m server publish``.
-    app: the FastAPI application (``/api/v1``).
+    cli, cli_admin: ``python -m server serve|publish|schools|devices``.
+    app, deps, auth: the FastAPI application (``/api/v1``), its settings and device tokens.
     catalog: the catalog query, assembled from stored JSON.
     publish: turning a course folder into a new course version.
+    sync_api: the sync routes; devices (enrollment), batches and push, pull, teachers (claims),
+        pins (the server's PIN hash), ratelimit (wrong codes and PINs) do their work.
     db, models, migrations: the database (SQLite or PostgreSQL) and its schema.
     errors: the errors this package raises on purpose.
 

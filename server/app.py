@@ -1,12 +1,17 @@
 """The county server's HTTP API (FastAPI), under ``/api/v1``; OpenAPI UI at ``/docs``.
 
 Routes:
-    GET /api/v1/info                 :class:`wire.api.ServerInfo`, the server's clock.
+    GET /api/v1/info                 :class:`wire.api.ServerInfo`, the server's clock and id.
+    POST /api/v1/devices/enroll      a device token for a school's enrollment code.
     GET /api/v1/catalog              :class:`wire.api.CatalogPage` (see :mod:`server.catalog`).
     GET|HEAD /api/v1/assets/{sha256} the bytes of one asset; Range and If-Range honoured.
+    POST /api/v1/sync/push|pull, GET /api/v1/teachers, POST /api/v1/teachers/{id}/claim:
+                                     see :mod:`server.sync_api`.
 
-Every error the app answers is JSON ``{"detail": "..."}`` (:class:`wire.api.ErrorBody`),
-except the bodies Starlette's file response writes itself for 416 and a malformed ``Range``.
+Every route but ``/info`` and ``/devices/enroll`` needs ``Authorization: Bearer <token>``
+(:mod:`server.auth`). Every error the app answers is JSON :class:`wire.api.ErrorBody`
+(``detail``, and ``code`` etc. where there is one), except the bodies Starlette's file response
+writes itself for 416 and a malformed ``Range``.
 """
 
 from __future__ import annotations
@@ -15,48 +20,33 @@ import os
 import re
 import stat
 import threading
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
 from server import __version__
+from server.auth import DeviceDep, current_device
 from server.catalog import catalog_page_json
+from server.deps import SessionDep, Settings
+from server.devices import server_id
+from server.errors import ApiError
 from server.models import Asset
-from server.publish import utc_now
+from server.sync_api import router as sync_router
 from wire import API_PREFIX
 from wire.api import CATALOG_PAGE_DEFAULT, CATALOG_PAGE_MAX, CatalogPage, ErrorBody, ServerInfo
-from wire.blobs import BlobStore
+from wire.sync import DEVICE_UNKNOWN, INVALID
+
+__all__ = ["SERVER_NAME", "Settings", "create_app"]
 
 SERVER_NAME = "Lamplight county server"
 API_VERSION = 1
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _ASSET_CACHE_MAX = 4096
 _SEQ_MAX = 2**63 - 1  # the largest change sequence the database can hold
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the app is given; nothing is looked up from globals.
-
-    Attributes:
-        data_dir: the server's data directory.
-        sessions: the process's one session factory.
-        blobs: the blob store holding the assets.
-        clock: the time ``/info`` reports; aware UTC.
-    """
-
-    data_dir: Path
-    sessions: sessionmaker[Session]
-    blobs: BlobStore
-    clock: Callable[[], datetime] = utc_now
 
 
 class _AssetFile(FileResponse):
@@ -81,41 +71,47 @@ class _AssetTypes:
             self._types[sha256] = media_type
 
 
-def _session(request: Request) -> Iterator[Session]:
-    """One session per request, from the app's session factory."""
-    settings: Settings = request.app.state.settings
-    with settings.sessions() as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(_session)]
-
-
 def create_app(settings: Settings) -> FastAPI:
     """Builds the application around ``settings``."""
     app = FastAPI(
         title=SERVER_NAME,
         version=__version__,
-        description="Publishes courses to Lamplight clients: a catalog of changes and media.",
+        description="Publishes courses to Lamplight clients (a catalog of changes and media) "
+        "and keeps what teachers do on them (sync of records between a teacher's PCs).",
     )
     _install_error_handlers(app)
     app.state.settings = settings
     asset_types = _AssetTypes()
+    identity: list[str] = []  # the server id, read once: it never changes while serving
 
     @app.get(f"{API_PREFIX}/info", response_model=ServerInfo, tags=["server"])
-    def info() -> ServerInfo:
-        """Cheap reachability probe; also tells clients the server's clock."""
+    def info(db: SessionDep) -> ServerInfo:
+        """Cheap reachability probe; also tells clients the server's clock and identity."""
+        if not identity:
+            with db.begin():
+                identity.append(server_id(db))
         return ServerInfo(
-            name=SERVER_NAME, version=__version__, api=API_VERSION, time=settings.clock()
+            name=SERVER_NAME,
+            version=__version__,
+            api=API_VERSION,
+            time=settings.clock(),
+            server_id=identity[0],
         )
+
+    app.include_router(sync_router)
 
     @app.get(
         f"{API_PREFIX}/catalog",
         response_model=CatalogPage,
-        responses={422: {"model": ErrorBody, "description": "`since` or `limit` out of range"}},
+        responses={
+            401: {"model": ErrorBody, "description": "`device_unknown`"},
+            403: {"model": ErrorBody, "description": "`device_revoked`"},
+            422: {"model": ErrorBody, "description": "`since` or `limit` out of range"},
+        },
         tags=["catalog"],
     )
     def catalog(
+        device: DeviceDep,
         db: SessionDep,
         since: Annotated[
             int, Query(ge=0, le=_SEQ_MAX, description="the cursor of the previous page")
@@ -169,6 +165,8 @@ def create_app(settings: Settings) -> FastAPI:
             "content": {"video/mp4": {}, "application/pdf": {}},
         },
         206: {"description": "the requested byte range(s)"},
+        401: {"model": ErrorBody, "description": "`device_unknown`"},
+        403: {"model": ErrorBody, "description": "`device_revoked`"},
         404: {"model": ErrorBody, "description": "no such asset on this server"},
         416: {"description": "the range starts past the end of the asset"},
     }
@@ -180,6 +178,7 @@ def create_app(settings: Settings) -> FastAPI:
             operation_id=f"{method.lower()}_asset",
             response_class=FileResponse,
             responses=asset_responses,
+            dependencies=[Depends(current_device)],
             tags=["assets"],
         )
     return app
@@ -195,10 +194,22 @@ def _install_error_handlers(app: FastAPI) -> None:
             detail = f"{where}: {first.get('msg', 'invalid')}"
         else:
             detail = "invalid request"
-        return JSONResponse({"detail": detail}, status_code=422)
+        return JSONResponse({"detail": detail, "code": INVALID}, status_code=422)
+
+    async def api_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiError)
+        headers = {}
+        if exc.retry_after is not None:
+            headers["Retry-After"] = str(exc.retry_after)
+        if exc.status == 401 and exc.code == DEVICE_UNKNOWN:
+            headers["WWW-Authenticate"] = "Bearer"
+        return JSONResponse(
+            exc.body().model_dump(exclude_none=True), status_code=exc.status, headers=headers
+        )
 
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": "internal server error"}, status_code=500)
 
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -1,20 +1,25 @@
-"""The command line: ``python -m server serve|publish``.
+"""The command line: ``python -m server serve|publish|schools|devices``.
 
-    python -m server serve --data-dir D [--host 127.0.0.1] [--port 8765] [--database-url URL]
-    python -m server publish COURSE_DIR [COURSE_DIR ...] --data-dir D [--database-url URL]
+    python -m server serve --data-dir D [--host 127.0.0.1] [--port 8765] [--workers N]
+    python -m server publish COURSE_DIR [COURSE_DIR ...] --data-dir D
+    python -m server schools add NAME | list | new-code SCHOOL_ID --data-dir D
+    python -m server devices list | revoke DEVICE_ID --data-dir D
 
-The database defaults to ``$LAMPLIGHT_DATABASE_URL``, else SQLite at ``D/server.sqlite3``;
-blobs live in ``D/blobs``. Both commands migrate the database first.
+Every command takes ``--database-url URL``; the database defaults to
+``$LAMPLIGHT_DATABASE_URL``, else SQLite at ``D/server.sqlite3``; blobs live in ``D/blobs``.
+Every command migrates the database first.
 
-Exit status: 0 done, 2 a course folder is invalid (or bad usage), 3 the database cannot be used,
-4 the data directory, blob store or port cannot be used, 130 interrupted (Ctrl+C during
-``publish``: the course being published is rolled back). Errors are one line on stderr.
+Exit status: 0 done, 2 a course folder is invalid, no such school or device, or bad usage,
+3 the database cannot be used, 4 the data directory, blob store or port cannot be used,
+130 interrupted (Ctrl+C during ``publish``: the course being published is rolled back).
+Errors are one line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import socket
 import sys
@@ -22,21 +27,25 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from server import cli_admin
 from server.db import default_database_url, make_engine, make_sessionmaker, migrate
-from server.errors import DatabaseError, StorageError
+from server.errors import DatabaseError, NotFoundError, StorageError
 from wire.blobs import BlobStore
 from wire.course import COURSE_FILE, CourseFormatError, load_course_folder
 
 DATABASE_URL_ENV = "LAMPLIGHT_DATABASE_URL"
 BLOBS_DIR = "blobs"
 EXIT_INVALID_COURSE = 2
+EXIT_USAGE = 2
 EXIT_DATABASE = 3
 EXIT_ENVIRONMENT = 4
 STALE_PARTIAL_S = 24 * 3600
+_LOG_FORMAT = "%(levelname)s:     %(name)s: %(message)s"  # lined up with uvicorn's own lines
 
 
 class _Failure(Exception):
@@ -75,11 +84,28 @@ def build_parser() -> argparse.ArgumentParser:
     common(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="server processes sharing the port (default 1; more use more CPU cores)",
+    )
 
     publish = commands.add_parser("publish", help="publish course folders")
     publish.add_argument("folders", nargs="+", type=Path, metavar="COURSE_DIR")
     common(publish)
+    cli_admin.add_commands(commands, common)
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,13 +113,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args)
-        return _publish(args)
+        if args.command == "publish":
+            return _publish(args)
+        opened = _open(args)
+        try:
+            return cli_admin.run(args, opened.sessions)
+        finally:
+            opened.engine.dispose()
     except _Failure as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return exc.status
     except CourseFormatError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return EXIT_INVALID_COURSE
+    except NotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return EXIT_USAGE
     except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return EXIT_DATABASE
@@ -186,18 +221,58 @@ def _serve(args: argparse.Namespace) -> int:
 
     from server.app import Settings, create_app
 
+    logging.basicConfig(level=logging.WARNING, format=_LOG_FORMAT)
     opened = _open(args)
     try:
-        app = create_app(Settings(args.data_dir, opened.sessions, opened.blobs))
         sock = _listen(args.host, args.port)
         bound_host, bound_port = sock.getsockname()[:2]
         shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
-        print(f"Lamplight server listening on http://{shown_host}:{bound_port}", flush=True)
         # Downloads still running on shutdown are cut after a while; clients resume with Range.
-        config = uvicorn.Config(
-            app, log_level="info", access_log=True, timeout_graceful_shutdown=10
-        )
-        uvicorn.Server(config).run(sockets=[sock])
+        options: dict[str, Any] = {
+            "log_level": "info",
+            "access_log": True,
+            "timeout_graceful_shutdown": 10,
+        }
+        if args.workers > 1:
+            from uvicorn.supervisors import Multiprocess
+
+            # Each worker is a new process (spawned): it imports worker_app, which opens the
+            # database named in the environment; the parent already migrated it.
+            opened.engine.dispose()
+            os.environ[_WORKER_DATA_DIR] = str(args.data_dir)
+            os.environ[_WORKER_DATABASE_URL] = args.database_url or default_database_url(
+                args.data_dir
+            )
+            config = uvicorn.Config(
+                f"{__name__}:worker_app", factory=True, workers=args.workers, **options
+            )
+            _announce(shown_host, bound_port)
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            app = create_app(Settings(args.data_dir, opened.sessions, opened.blobs))
+            config = uvicorn.Config(app, **options)
+            _announce(shown_host, bound_port)
+            uvicorn.Server(config).run(sockets=[sock])
     finally:
         opened.engine.dispose()
     return 0
+
+
+def _announce(host: str, port: int) -> None:
+    print(f"Lamplight server listening on http://{host}:{port}", flush=True)
+
+
+_WORKER_DATA_DIR = "LAMPLIGHT_WORKER_DATA_DIR"
+_WORKER_DATABASE_URL = "LAMPLIGHT_WORKER_DATABASE_URL"
+
+
+def worker_app() -> Any:
+    """The app of one ``serve --workers N`` process (uvicorn calls it in the new process)."""
+    from server.app import Settings, create_app
+
+    logging.basicConfig(level=logging.WARNING, format=_LOG_FORMAT)
+    data_dir = Path(os.environ[_WORKER_DATA_DIR])
+    engine = make_engine(os.environ[_WORKER_DATABASE_URL])
+    return create_app(
+        Settings(data_dir, make_sessionmaker(engine), BlobStore(data_dir / BLOBS_DIR))
+    )

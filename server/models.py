@@ -6,18 +6,27 @@ version's :class:`wire.api.CatalogCourse` as JSON without ``seq``, so a catalog 
 together from stored text. Versions and assets are never deleted: a client holding version 1
 can still fetch its media after version 2 is published.
 
-Timestamps are timezone-aware UTC.
+Sync (revision 0002, see ``docs/sync.md``): schools hand out enrollment codes, devices hold a
+token (only its sha256 is kept), teachers live on the devices that created or claimed them
+(``device_teacher``), and ``record`` keeps every record a device pushed, once, numbered by a
+second change sequence (``record.seq``) that pull cursors follow. ``attempt`` counts wrong
+enrollment codes and PINs in the database, so limits hold across restarts and workers.
+
+Timestamps are timezone-aware UTC. ``record.at`` is the device's naive UTC clock, stored as UTC.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     DateTime,
     Dialect,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -55,6 +64,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def utc_storage(dialect_name: str) -> Callable[[datetime], object]:
+    """What a :class:`UTCDateTime` column holds for a UTC datetime (aware, or naive meaning
+    UTC), made without SQLAlchemy's per-value type processing: the push hot path inserts
+    thousands of rows at a time.
+
+    SQLite: the text ``UTCDateTime`` writes (naive UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``);
+    PostgreSQL: an aware datetime. A test checks both against the typed column.
+    """
+    if dialect_name == "sqlite":
+
+        def to_text(value: datetime) -> object:
+            if value.tzinfo is not None:
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            return value.isoformat(" ", "microseconds")
+
+        return to_text
+
+    def to_aware(value: datetime) -> object:
+        if value.tzinfo is UTC:
+            return value
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    return to_aware
 
 
 class Base(DeclarativeBase):
@@ -100,3 +134,119 @@ class Asset(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     media_type: Mapped[str] = mapped_column(String(100))
     created: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- sync (revision 0002) ------------------------------------------------------------------
+
+# BIGINT on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is the rowid (and can AUTOINCREMENT).
+_SEQ = BigInteger().with_variant(Integer, "sqlite")
+_UUID = String(36)
+
+
+class ServerMeta(Base):
+    """One row: this server database's identity, made when revision 0002 created the table."""
+
+    __tablename__ = "server_meta"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    server_id: Mapped[str] = mapped_column(_UUID)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class School(Base):
+    """A school; its PCs enroll with its current enrollment code (stored normalized)."""
+
+    __tablename__ = "school"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    enrollment_code: Mapped[str] = mapped_column(String(16), unique=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Device(Base):
+    """An enrolled PC. The token itself is never stored, only its sha256."""
+
+    __tablename__ = "device"
+
+    id: Mapped[str] = mapped_column(_UUID, primary_key=True)
+    school_id: Mapped[int] = mapped_column(Integer, ForeignKey("school.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Written at most once a minute per device (see server.auth), not on every request.
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Teacher(Base):
+    """A teacher's current profile, kept by the profile records (last by ``record.seq`` wins).
+
+    ``pin_hash`` is scrypt (``pin_params``) of the PIN verifier the device sent, salted with
+    ``pin_salt``; the verifier itself is not stored.
+    """
+
+    __tablename__ = "teacher"
+
+    id: Mapped[str] = mapped_column(_UUID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    school: Mapped[str] = mapped_column(String(200))
+    gender: Mapped[str] = mapped_column(String(16))
+    age_band: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(100))
+    pin_hash: Mapped[str] = mapped_column(String(64))
+    pin_salt: Mapped[str] = mapped_column(String(32))
+    pin_params: Mapped[str] = mapped_column(String(64))
+    profile_seq: Mapped[int] = mapped_column(_SEQ)
+    created_device_id: Mapped[str] = mapped_column(_UUID, ForeignKey("device.id"))
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DeviceTeacher(Base):
+    """A teacher lives on a device: it ``created`` the teacher, or ``claimed`` it with the PIN."""
+
+    __tablename__ = "device_teacher"
+    __table_args__ = (CheckConstraint("how IN ('created', 'claimed')", name="how"),)
+
+    device_id: Mapped[str] = mapped_column(_UUID, ForeignKey("device.id"), primary_key=True)
+    teacher_id: Mapped[str] = mapped_column(_UUID, ForeignKey("teacher.id"), primary_key=True)
+    how: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StoredRecord(Base):
+    """A record as pushed (:class:`wire.sync.Record`), stored once under its client-made id.
+
+    ``seq`` is the server's record sequence (never reused); ``at_corrected`` is ``at`` shifted
+    by the batch's clock offset (server time - client time), for reports; ``received`` is the
+    server's clock. For profile records, ``data`` holds ``pin_verifier_sha256`` instead of the
+    verifier.
+    """
+
+    __tablename__ = "record"
+    __table_args__ = (
+        Index("ix_record_teacher_id_seq", "teacher_id", "seq"),
+        {"sqlite_autoincrement": True},  # a seq is never handed out twice
+    )
+
+    seq: Mapped[int] = mapped_column(_SEQ, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(_UUID, unique=True)
+    teacher_id: Mapped[str] = mapped_column(_UUID, ForeignKey("teacher.id"))
+    device_id: Mapped[str] = mapped_column(_UUID, ForeignKey("device.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    item: Mapped[str] = mapped_column(String(130))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    at_corrected: Mapped[datetime] = mapped_column(UTCDateTime)
+    received: Mapped[datetime] = mapped_column(UTCDateTime)
+    data: Mapped[str] = mapped_column(Text)
+
+
+class Attempt(Base):
+    """Wrong enrollment codes or PINs counted under one key (see :mod:`server.ratelimit`)."""
+
+    __tablename__ = "attempt"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

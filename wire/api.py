@@ -72,8 +72,9 @@ class ServerInfo(_Wire):
     api: int = 1
     time: datetime
     server_id: str = Field(
-        default="", description="made when the server's database is created; a new id means a "
-        "reinstalled server, whose change sequences started again"
+        default="",
+        description="made when the server's database is created; a new id means a "
+        "reinstalled server, whose change sequences started again",
     )
 
 

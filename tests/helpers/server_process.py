@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -36,6 +37,21 @@ class ServerProcess:
                 self.proc.wait()
         if self.proc.stdout is not None:
             self.proc.stdout.close()
+
+
+def add_school(data_dir: Path, name: str, database_url: str | None = None) -> str:
+    """Adds a school with ``python -m server schools add``; returns its enrollment code
+    (``XXXX-XXXX``, the last word the command prints)."""
+    cmd = [sys.executable, "-m", "server", "schools", "add", name, "--data-dir", str(data_dir)]
+    if database_url:
+        cmd += ["--database-url", database_url]
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}  # the school's name is printed too
+    result = subprocess.run(
+        cmd, capture_output=True, text=True, encoding="utf-8", cwd=REPO, env=env, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"schools add failed: {result.stderr}")
+    return result.stdout.split()[-1]
 
 
 def publish(data_dir: Path, courses: Sequence[Path], database_url: str | None = None) -> None:

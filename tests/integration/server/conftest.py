@@ -13,12 +13,14 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 import pytest
 
 from server.db import make_engine, make_sessionmaker, migrate
+from server.devices import add_school, enroll
 from server.publish import PublishResult, publish_course
 from wire.blobs import BlobStore
 
@@ -80,6 +82,14 @@ class County:
         with self._sessions() as session:
             return publish_course(session, self.blobs, folder)
 
+    def enroll(self, device_name: str = "教师办公室 PC-1") -> dict[str, str]:
+        """Enrolls a device in-process (a new school each time); returns its auth header."""
+        now = datetime.now(UTC)
+        with self._sessions() as session:
+            code = add_school(session, "城关镇中心小学", now).code
+            token = enroll(session, code, device_name, "127.0.0.1", now).token
+        return {"Authorization": f"Bearer {token}"}
+
     def close(self) -> None:
         self._engine.dispose()
 
@@ -124,16 +134,17 @@ def _drain(stream: IO[str], sink: Callable[[str], None], at_end: str | None = No
 
 
 @pytest.fixture
-def start_server() -> Iterator[Callable[[County], RunningServer]]:
-    """Starts ``python -m server serve --port 0`` for a county; stopped after the test."""
+def start_server() -> Iterator[Callable[..., RunningServer]]:
+    """Starts ``python -m server serve --port 0 [options]`` for a county; stopped after the
+    test."""
     running: list[RunningServer] = []
 
-    def start(county: County) -> RunningServer:
+    def start(county: County, *options: str) -> RunningServer:
         env = dict(os.environ)
         env.pop("LAMPLIGHT_DATABASE_URL", None)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
         command = [sys.executable, "-m", "server", "serve", "--data-dir", str(county.data_dir)]
-        command += ["--port", "0", "--database-url", county.database_url]
+        command += ["--port", "0", "--database-url", county.database_url, *options]
         process = subprocess.Popen(
             command,
             cwd=REPO,

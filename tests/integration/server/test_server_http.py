@@ -43,7 +43,7 @@ def test_catalog_pages_through_450_courses_once_and_resumes(
         county.publish(folder)
     server = start_server(county)
 
-    with httpx.Client(base_url=server.base_url, timeout=30) as http:
+    with httpx.Client(base_url=server.base_url, headers=county.enroll(), timeout=30) as http:
         pages, cursor = _walk(http, 0, 200)
 
         assert [len(p.courses) for p in pages] == [200, 200, 50]
@@ -86,7 +86,7 @@ def served_video(
     county.publish(folder)
     video = (folder / "media" / "intro.mp4").read_bytes()
     server = start_server(county)
-    with httpx.Client(base_url=server.base_url, timeout=30) as http:
+    with httpx.Client(base_url=server.base_url, headers=county.enroll(), timeout=30) as http:
         yield http, video, hashlib.sha256(video).hexdigest()
 
 

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from server_sync_helpers import FakeClock, SyncServer, TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from server.app import Settings, create_app
 from server.db import make_engine, make_sessionmaker, migrate
 from server.models import Asset, Course, CourseVersion
 from wire.blobs import BlobStore
@@ -169,3 +171,18 @@ def _count_everything(sessions: sessionmaker[Session], blobs: BlobStore) -> Coun
         if Path(root) != blobs.tmp and not Path(root).is_relative_to(blobs.tmp)
     )
     return Counts(courses, versions, assets, files)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sync_server(
+    tmp_path: Path, sessions: sessionmaker[Session], blobs: BlobStore, clock: FakeClock
+) -> Iterator[SyncServer]:
+    """The app in-process over the migrated database (both engines), on a fake clock."""
+    app = create_app(Settings(tmp_path / "data", sessions, blobs, clock=clock))
+    with TestClient(app) as http:
+        yield SyncServer(http, sessions, clock)

@@ -1,37 +1,39 @@
-"""The HTTP API in-process (Starlette's test client): documents, errors, asset headers."""
+"""The HTTP API in-process (Starlette's test client): documents, errors, asset headers.
+
+The client is an enrolled device (its token sent with every request); :mod:`test_server_devices`
+covers requests without one.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import warnings
-from collections.abc import Iterator
+import json
+import re
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from server_sync_helpers import FakeClock, SyncServer, TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.app import Settings, create_app
+from server.db import make_engine, make_sessionmaker, migrate
 from server.publish import publish_course
 from wire.api import CATALOG_PAGE_MAX, CatalogPage, ServerInfo
 from wire.blobs import BlobStore
-
-with warnings.catch_warnings():
-    # Starlette 1.x asks for the httpx2 package; httpx, a dev dependency, works the same here.
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 NOON = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def client(
-    tmp_path: Path, sessions: sessionmaker[Session], blobs: BlobStore
-) -> Iterator[TestClient]:
-    app = create_app(Settings(tmp_path / "data", sessions, blobs, clock=lambda: NOON))
-    with TestClient(app) as client:
-        yield client
+def client(sync_server: SyncServer, clock: FakeClock) -> TestClient:
+    """The test client of an enrolled device: its token goes with every request."""
+    clock.now = NOON
+    pc = sync_server.enroll()
+    sync_server.http.headers["Authorization"] = f"Bearer {pc.token}"
+    return sync_server.http
 
 
 def _publish(sessions: sessionmaker[Session], blobs: BlobStore, folder: Path) -> None:
@@ -39,12 +41,31 @@ def _publish(sessions: sessionmaker[Session], blobs: BlobStore, folder: Path) ->
         publish_course(session, blobs, folder)
 
 
-def test_info_reports_name_version_and_the_injected_clock(client: TestClient) -> None:
-    response = client.get("/api/v1/info")
+def test_info_reports_name_version_id_and_the_injected_clock(client: TestClient) -> None:
+    response = client.get("/api/v1/info", headers={"Authorization": ""})
 
     assert response.status_code == 200
     info = ServerInfo.model_validate_json(response.content)
     assert (info.name, info.api, info.time) == ("Lamplight county server", 1, NOON)
+    assert str(uuid.UUID(info.server_id)) == info.server_id
+    assert ServerInfo.model_validate_json(client.get("/api/v1/info").content).server_id == (
+        info.server_id
+    )
+
+
+def test_each_new_database_is_a_new_server_id(
+    sync_server: SyncServer, tmp_path: Path, blobs: BlobStore
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    migrate(engine)
+    try:
+        other = create_app(Settings(tmp_path, make_sessionmaker(engine), blobs))
+        with TestClient(other) as http:
+            theirs = http.get("/api/v1/info").json()["server_id"]
+    finally:
+        engine.dispose()
+
+    assert theirs != sync_server.http.get("/api/v1/info").json()["server_id"]
 
 
 @pytest.mark.parametrize(
@@ -152,9 +173,34 @@ def test_openapi_documents_the_routes_with_wire_models(client: TestClient) -> No
         "/api/v1/info",
         "/api/v1/catalog",
         "/api/v1/assets/{sha256}",
+        "/api/v1/devices/enroll",
+        "/api/v1/sync/push",
+        "/api/v1/sync/pull",
+        "/api/v1/teachers",
+        "/api/v1/teachers/{teacher_id}/claim",
     }
     assert set(spec["paths"]["/api/v1/assets/{sha256}"]) == {"get", "head"}
-    assert {"CatalogPage", "CatalogCourse", "ServerInfo", "ErrorBody"} <= set(
-        spec["components"]["schemas"]
+    assert {
+        "CatalogPage",
+        "CatalogCourse",
+        "ServerInfo",
+        "ErrorBody",
+        "Enrollment",
+        "PushResult",
+        "PullRequest",
+        "PullResult",
+        "TeacherList",
+        "TeacherProfile",
+    } <= set(spec["components"]["schemas"])
+    push_body = spec["paths"]["/api/v1/sync/push"]["post"]["requestBody"]
+    assert "records" in push_body["content"]["application/json"]["schema"]["properties"]
+    refs = re.findall(r'"\$ref": "([^"]+)"', json.dumps(spec))
+    assert refs and all(
+        ref.removeprefix("#/components/schemas/") in spec["components"]["schemas"] for ref in refs
     )
+    # Every route but /info and /devices/enroll is documented as needing the bearer token.
+    for path, operations in spec["paths"].items():
+        for operation in operations.values():
+            secured = bool(operation.get("security"))
+            assert secured == (path not in ("/api/v1/info", "/api/v1/devices/enroll")), path
     assert client.get("/docs").status_code == 200

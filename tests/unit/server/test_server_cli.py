@@ -1,18 +1,25 @@
-"""``python -m server publish``: what it prints, its exit status, and what it leaves behind."""
+"""``python -m server publish|schools|devices``: what they print, their exit status, and what
+they leave behind."""
 
 from __future__ import annotations
 
 import os
+import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from server_sync_helpers import TestClient
 from sqlalchemy import func, select
 
+from server.app import Settings, create_app
 from server.cli import main
 from server.db import make_engine, make_sessionmaker
 from server.models import CourseVersion
+from wire.blobs import BlobStore
 
 
 def _versions(url: str) -> int:
@@ -141,3 +148,136 @@ def test_publish_removes_only_stale_partial_copies(kit: Any, tmp_path: Path) -> 
 
     assert not stale.exists()
     assert fresh.exists()
+
+
+def _admin(args: list[str], data: Path, url: str) -> int:
+    return main([*args, "--data-dir", str(data), "--database-url", url])
+
+
+def test_schools_add_prints_the_code_and_list_shows_it(
+    tmp_path: Path, server_db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+
+    assert _admin(["schools", "add", "城关镇中心小学"], data, server_db_url) == 0
+    assert _admin(["schools", "add", "  二小  "], data, server_db_url) == 0
+    added = capsys.readouterr().out.splitlines()
+    assert _admin(["schools", "list"], data, server_db_url) == 0
+    listed = capsys.readouterr().out.splitlines()
+
+    codes = [line.split()[-1] for line in added]
+    assert added == [
+        f'school 1 "城关镇中心小学": enrollment code {codes[0]}',
+        f'school 2 "二小": enrollment code {codes[1]}',
+    ]
+    for code in codes:
+        assert re.fullmatch(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", code)
+    assert codes[0] != codes[1]
+    assert listed == [
+        "ID  CODE       PCS  NAME",
+        f"1   {codes[0]}  0    城关镇中心小学",
+        f"2   {codes[1]}  0    二小",
+    ]
+
+
+def test_new_code_replaces_the_old_one_and_enrolled_pcs_keep_working(
+    tmp_path: Path, server_db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    _admin(["schools", "add", "一小"], data, server_db_url)
+    old = capsys.readouterr().out.split()[-1]
+    with _served(data, server_db_url) as http:
+        token = _enroll(http, old).json()["token"]
+
+        assert _admin(["schools", "new-code", "1"], data, server_db_url) == 0
+        new = capsys.readouterr().out.split()[-1]
+
+        assert new != old
+        assert _enroll(http, old).status_code == 403
+        assert _enroll(http, new).status_code == 200
+        headers = {"Authorization": f"Bearer {token}"}
+        assert http.get("/api/v1/catalog", headers=headers).status_code == 200
+
+
+def test_devices_list_and_revoke(
+    tmp_path: Path, server_db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    _admin(["schools", "add", "一小"], data, server_db_url)
+    code = capsys.readouterr().out.split()[-1]
+    with _served(data, server_db_url) as http:
+        enrolled = _enroll(http, code, "教师办公室 PC-2").json()
+        device_id = enrolled["device_id"]
+
+        assert _admin(["devices", "list"], data, server_db_url) == 0
+        listed = capsys.readouterr().out.splitlines()
+        assert _admin(["devices", "revoke", device_id], data, server_db_url) == 0
+        revoked = capsys.readouterr().out
+        assert _admin(["devices", "revoke", device_id], data, server_db_url) == 0
+        twice = capsys.readouterr().out
+        assert _admin(["devices", "list"], data, server_db_url) == 0
+        after = capsys.readouterr().out.splitlines()
+        refused = http.get(
+            "/api/v1/catalog", headers={"Authorization": f"Bearer {enrolled['token']}"}
+        )
+
+    assert listed[0].split() == ["ID", "SCHOOL", "ENROLLED", "LAST", "SEEN", "STATE", "NAME"]
+    assert listed[1].startswith(device_id) and listed[1].endswith("active  教师办公室 PC-2")
+    assert revoked == f'revoked device {device_id} "教师办公室 PC-2" of "一小"\n'
+    assert twice.startswith("was already revoked: device ")
+    assert " revoked 20" in after[1]
+    assert refused.status_code == 403 and refused.json()["code"] == "device_revoked"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["schools", "new-code", "7"], "error: no school with id 7\n"),
+        (["devices", "revoke", "no-such-pc"], "error: no device with id no-such-pc\n"),
+    ],
+)
+def test_unknown_school_or_device_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert main([*args, "--data-dir", str(tmp_path / "data")]) == 2
+    assert capsys.readouterr().err == message
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["schools", "add", "   "], ["schools", "add", "x" * 201], ["serve", "--workers", "0"]],
+)
+def test_bad_usage_exits_2(tmp_path: Path, args: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([*args, "--data-dir", str(tmp_path / "data")])
+
+    assert exit_.value.code == 2
+    assert not (tmp_path / "data").exists()
+
+
+def test_empty_lists_say_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = ["--data-dir", str(tmp_path / "data")]
+
+    assert main(["schools", "list", *data]) == 0
+    assert main(["devices", "list", *data]) == 0
+
+    assert capsys.readouterr().out.splitlines() == [
+        "no schools yet: add one with `python -m server schools add NAME`",
+        "no PCs enrolled yet",
+    ]
+
+
+@contextmanager
+def _served(data: Path, url: str) -> Iterator[TestClient]:
+    """The app in-process on the CLI's database."""
+    engine = make_engine(url)
+    try:
+        app = create_app(Settings(data, make_sessionmaker(engine), BlobStore(data / "blobs")))
+        with TestClient(app) as http:
+            yield http
+    finally:
+        engine.dispose()
+
+
+def _enroll(http: TestClient, code: str, name: str = "PC") -> Any:
+    return http.post("/api/v1/devices/enroll", json={"code": code, "device_name": name})

@@ -10,8 +10,10 @@ REPO = Path(__file__).resolve().parents[3]
 
 CHECK = """
 import importlib, sys
-for name in ("server", "server.app", "server.catalog", "server.cli", "server.db",
-             "server.errors", "server.models", "server.publish"):
+for name in ("server", "server.app", "server.auth", "server.batches", "server.catalog",
+             "server.cli", "server.cli_admin", "server.db", "server.deps", "server.devices",
+             "server.errors", "server.models", "server.pins", "server.publish", "server.pull",
+             "server.push", "server.ratelimit", "server.sync_api", "server.teachers"):
     importlib.import_module(name)
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "shiboken6", "app"))
 print(",".join(loaded))
