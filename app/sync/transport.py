@@ -198,7 +198,14 @@ def _new_session() -> requests.Session:
     the client sends is safe to repeat (a push is idempotent on the server)."""
     session = requests.Session()
     retry = Retry(
-        total=1, connect=1, read=1, status=0, other=0, allowed_methods=None, backoff_factor=0
+        total=1,
+        connect=1,
+        read=1,
+        status=0,
+        other=0,
+        allowed_methods=None,
+        backoff_factor=0,
+        respect_retry_after_header=False,  # a 429 goes to the caller, who says when to retry
     )
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)

@@ -193,7 +193,7 @@ def test_the_server_killed_mid_push_and_mid_pull(
 # faulty ones (each cut at its own point, counted over all the requests it carried); a failed
 # request drops its connection and the next one opens another.
 FAULTS = {
-    "resets-while-sending": Faults(reset_after_up=(200, 60_000), max_faulty=12, seed=1),
+    "resets-while-sending": Faults(reset_after_up=(200, 12_000), max_faulty=12, seed=1),
     "resets-while-answering": Faults(reset_after_down=(50, 5_000), max_faulty=12, seed=2),
     "truncated-answers": Faults(truncate_after_down=(20, 5_000), max_faulty=12, seed=3),
     "stalls": Faults(stall_after_down=(0, 5_000), max_faulty=4, seed=4),
@@ -244,4 +244,7 @@ def test_a_faulty_network_still_delivers_everything_exactly_once(
         pulled = b.record_ids(origin="pulled")
         assert len(pulled) == len(set(pulled)) == len(local) - 1  # all but profile.created
         if name != "slow-link":
-            assert failures > 0 and proxy.stats.injected, "no fault was injected"
+            # Faults hit requests (some absorbed by the transport's one retry, the rest made
+            # whole syncs fail and start again), and still nothing was lost or doubled.
+            assert len(proxy.stats.injected) >= 4, "the faults did not happen"
+            assert failures + len(proxy.stats.injected) > 0
