@@ -29,6 +29,7 @@ from app.storage.content import ContentStore
 from app.storage.db import Database, open_database
 from app.sync.client import ServerClient
 from app.sync.transport import RequestsTransport
+from tests.helpers.server_process import add_school
 
 REPO = Path(__file__).resolve().parents[3]
 LISTENING = "Lamplight server listening on "
@@ -175,6 +176,8 @@ class County:
     data_dir: Path
     database_url: str
     running: list[RunningServer] = field(default_factory=list)
+    #: A device credential for the clients of these tests (one school, one enrolled device).
+    token: str = ""
 
     def publish(self, *folders: CourseFolder) -> None:
         """``python -m server publish``."""
@@ -218,6 +221,15 @@ class County:
             server.stop()
             pytest.fail(f"server did not start: {first!r} {server.stderr_lines[-20:]}")
         server.base_url = first.removeprefix(LISTENING)
+        if not self.token:
+            code = add_school(self.data_dir, "石桥镇中心小学", self.database_url)
+            answer = requests.post(
+                f"{server.base_url}/api/v1/devices/enroll",
+                json={"code": code, "device_name": "test-pc"},
+                timeout=30,
+            )
+            assert answer.status_code == 200, answer.text
+            self.token = answer.json()["token"]
         return server
 
     def stop_all(self) -> None:
@@ -247,12 +259,13 @@ def server_process(county: County) -> Callable[..., str]:
 
 
 @pytest.fixture
-def connect() -> Iterator[Callable[[str], ServerClient]]:
-    """``connect(base_url)``: a client over a real ``requests`` transport, closed after."""
+def connect(county: County) -> Iterator[Callable[[str], ServerClient]]:
+    """``connect(base_url)``: a client over a real ``requests`` transport with the county's
+    device credential, closed after."""
     clients: list[ServerClient] = []
 
     def make(base_url: str) -> ServerClient:
-        client = ServerClient(base_url, RequestsTransport(), timeout=(5, 30))
+        client = ServerClient(base_url, RequestsTransport(), token=county.token, timeout=(5, 30))
         clients.append(client)
         return client
 
@@ -285,7 +298,8 @@ class _CorruptingProxy(BaseHTTPRequestHandler):
     upstream = ""
 
     def do_GET(self) -> None:
-        headers = {k: v for k, v in self.headers.items() if k.lower() in ("range", "if-range")}
+        forwarded = ("range", "if-range", "authorization")
+        headers = {k: v for k, v in self.headers.items() if k.lower() in forwarded}
         answer = requests.get(self.upstream + self.path, headers=headers, timeout=30)
         body = bytearray(answer.content)
         if self.path.startswith("/api/v1/assets/") and body:

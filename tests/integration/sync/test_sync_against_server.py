@@ -187,13 +187,14 @@ def test_a_server_gone_before_the_download_is_offline(
 
 def test_a_stopped_download_resumes_fetching_only_the_rest(
     make_course: Callable[..., Any],
+    county: Any,
     server_process: Callable[..., str],
     counting: CountingTransport,
     client_data: Any,
 ) -> None:
     course = make_course("reading", video_size=3 * 1024 * 1024)
     video = sha(course.video)
-    client = ServerClient(server_process(course), counting)
+    client = ServerClient(server_process(course), counting, token=county.token)
     db, content, partial_dir = client_data.db, client_data.content, client_data.partial_dir
     refresh_catalog(db, client)
 
@@ -230,7 +231,7 @@ def test_a_server_killed_mid_download_is_resumed_after_it_restarts(
     video = sha(course.video)
     county.publish(course)
     server = county.start()
-    client = ServerClient(server.base_url, counting)
+    client = ServerClient(server.base_url, counting, token=county.token)
     db, content, partial_dir = client_data.db, client_data.content, client_data.partial_dir
     refresh_catalog(db, client)
 
@@ -246,7 +247,7 @@ def test_a_server_killed_mid_download_is_resumed_after_it_restarts(
     assert 0 < kept < len(course.video)
     assert not content.blobs.has(video)
 
-    restarted = ServerClient(county.start().base_url, counting)
+    restarted = ServerClient(county.start().base_url, counting, token=county.token)
     before = counting.received[video]
     summary = download_course(db, restarted, content, partial_dir, "reading")
     assert summary.complete
