@@ -7,6 +7,7 @@ login page instead of the catalog, for example, becomes a :class:`BadResponseErr
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -131,12 +132,15 @@ class ServerClient:
         *,
         gzip_body: bool = False,
         timeout: Timeout | None = None,
+        content_encoding: str | None = None,
     ) -> M:
         content = body if isinstance(body, bytes) else body.model_dump_json().encode()
         headers = {"Content-Type": "application/json", **self._auth()}
         if gzip_body:
-            content = zlib_gzip(content)
+            content = _gzip(content)
             headers["Content-Encoding"] = "gzip"
+        elif content_encoding:
+            headers["Content-Encoding"] = content_encoding
         response = self.transport.post(
             self._url(path), content=content, headers=headers, timeout=timeout or self.timeout
         )
@@ -168,9 +172,16 @@ class ServerClient:
         request = EnrollRequest(code=sync.normalize_enrollment_code(code), device_name=device_name)
         return self._post_model("/devices/enroll", request, Enrollment)
 
-    def push(self, body: bytes, *, timeout: Timeout | None = None) -> PushResult:
+    def push(
+        self, body: bytes, *, timeout: Timeout | None = None, compressed: bool = False
+    ) -> PushResult:
         """``POST /sync/push`` with a :class:`wire.sync.PushBatch` already encoded as JSON (the
-        caller builds it: it is the hot path); sent gzip-compressed."""
+        caller builds it: it is the hot path); sent gzip-compressed (``compressed``: it already
+        is, by :func:`gzip_body`)."""
+        if compressed:
+            return self._post_model(
+                "/sync/push", body, PushResult, timeout=timeout, content_encoding="gzip"
+            )
         return self._post_model("/sync/push", body, PushResult, gzip_body=True, timeout=timeout)
 
     def pull(self, cursors: dict[str, int], limit: int = sync.PULL_DEFAULT_LIMIT) -> PullResult:
@@ -252,11 +263,12 @@ def _asset_stream(response: Response, path: str, start: int) -> AssetStream:
     return AssetStream(start=0, total=total, _response=response)
 
 
-def zlib_gzip(data: bytes) -> bytes:
-    """gzip at a fast level: records compress ~6x already at level 1-6; CPU is the limit."""
-    import gzip
-
+def gzip_body(data: bytes) -> bytes:
+    """gzip at a middle level: records compress ~6x already at levels 1-6; CPU is the limit."""
     return gzip.compress(data, compresslevel=5, mtime=0)
+
+
+_gzip = gzip_body
 
 
 def _parse(response: Response, path: str, model: type[M]) -> M:

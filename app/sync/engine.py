@@ -29,6 +29,7 @@ import json
 import platform
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,12 +37,12 @@ from app.storage import records, settings
 from app.storage.clock import Clock, utc_now
 from app.storage.db import Database
 from app.sync.catalog_sync import offset_seconds, record_contact, refresh_catalog
-from app.sync.client import ServerClient
+from app.sync.client import ServerClient, gzip_body
 from app.sync.errors import BadResponseError, NotEnrolledError, OfflineError, ServerError
 from app.sync.transport import Timeout
 from wire.sync import (
     PROFILE_CREATED,
-    PULL_DEFAULT_LIMIT,
+    PULL_MAX_LIMIT,
     PUSH_MAX_RECORDS,
     TEACHER_NOT_ON_DEVICE,
     PullResult,
@@ -93,6 +94,15 @@ class SyncReport:
         }
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A batch read from the outbox and its request body."""
+
+    batch: list[records.Outgoing]
+    body: bytes
+    size: int
+
+
 class SyncEngine:
     """Runs the stages above against one server.
 
@@ -117,7 +127,7 @@ class SyncEngine:
         clock: Clock = utc_now,
         should_stop: Callable[[], bool] | None = None,
         on_progress: ProgressCallback | None = None,
-        pull_limit: int = PULL_DEFAULT_LIMIT,
+        pull_limit: int = PULL_MAX_LIMIT,
         batch_size: int | None = None,
         push_timeout: Timeout = PUSH_TIMEOUT,
     ) -> None:
@@ -183,26 +193,37 @@ class SyncEngine:
     def _push(self) -> None:
         with self.db.read_session() as session:
             unlinked = records.unlinked_profile_records(session)
+            cursor = settings.get(session, settings.PUSH_CURSOR)
         if unlinked:
-            self._send(unlinked, advance=False)
-        while not self.should_stop():
-            with self.db.read_session() as session:
-                cursor = settings.get(session, settings.PUSH_CURSOR)
-                size = self.fixed_batch or settings.get(session, settings.PUSH_BATCH)
-                size = max(BATCH_MIN, min(size, BATCH_MAX))
-                batch = records.pending(session, cursor, size)
-            if not batch:
-                return
-            self._send(batch, advance=True, size=size)
+            self._send(_Prepared(unlinked, encode_batch(unlinked, self.clock()), 0), advance=False)
+        # The next batch is read and encoded while the server stores the one before: the two
+        # halves of a push overlap. The prepared batch starts after the one in flight; if that
+        # one fails, the sync ends and the next sync starts again from the stored cursor.
+        with ThreadPoolExecutor(1, thread_name_prefix="push-prepare") as prepare:
+            upcoming = prepare.submit(self._prepare, cursor)
+            while not self.should_stop():
+                current = upcoming.result()
+                if not current.batch:
+                    return
+                upcoming = prepare.submit(self._prepare, current.batch[-1].seq)
+                self._send(current, advance=True)
         self.report.stopped = True
 
-    def _send(self, batch: Sequence[records.Outgoing], *, advance: bool, size: int = 0) -> None:
-        """Pushes ``batch``; with ``advance``, moves the push cursor past it and adapts the batch
-        size (``size`` was asked for; a short last batch says nothing about the link)."""
-        body = encode_batch(batch, self.clock())
+    def _prepare(self, after_seq: int) -> _Prepared:
+        with self.db.read_session() as session:
+            size = self.fixed_batch or settings.get(session, settings.PUSH_BATCH)
+            size = max(BATCH_MIN, min(size, BATCH_MAX))
+            batch = records.pending(session, after_seq, size)
+        body = gzip_body(encode_batch(batch, self.clock())) if batch else b""
+        return _Prepared(batch, body, size)
+
+    def _send(self, prepared: _Prepared, *, advance: bool) -> None:
+        """Pushes a batch; with ``advance``, moves the push cursor past it and adapts the batch
+        size (to the size asked for: a short last batch says nothing about the link)."""
+        batch, size = prepared.batch, prepared.size
         started = time.monotonic()
         try:
-            result = self.client.push(body, timeout=self.push_timeout)
+            result = self.client.push(prepared.body, timeout=self.push_timeout, compressed=advance)
         except OfflineError:
             if advance and time.monotonic() - started > SLOW_S:
                 self._resize(size, slow=True)
@@ -246,39 +267,39 @@ class SyncEngine:
     def _pull(self) -> None:
         with self.db.read_session() as session:
             cursors = {s.teacher: s.cursor for s in records.pull_cursors(session)}
-        while cursors:
-            if self.should_stop():
-                self.report.stopped = True
-                return
-            try:
-                result = self.client.pull(cursors, self.pull_limit)
-            except ServerError as exc:
-                if exc.status != 403 or exc.code != TEACHER_NOT_ON_DEVICE:
-                    raise
-                cursors = self._drop_refused_teachers(cursors)
-                continue
-            cursors = self._store_pull(cursors, result)
+        if not cursors:
+            return
+        # The next page is asked for while this one is being stored (its cursors are in the
+        # answer); a page is stored, with its cursors, in one transaction, in order.
+        with ThreadPoolExecutor(1, thread_name_prefix="pull-fetch") as fetch:
+            upcoming: Future[PullResult] | None = fetch.submit(self._fetch_page, cursors)
+            while upcoming is not None:
+                try:
+                    result = upcoming.result()
+                except ServerError as exc:
+                    if exc.status != 403 or exc.code != TEACHER_NOT_ON_DEVICE:
+                        raise
+                    cursors = self._drop_refused_teachers(cursors)
+                    upcoming = fetch.submit(self._fetch_page, cursors) if cursors else None
+                    continue
+                more = next_cursors(cursors, result)
+                stop = self.should_stop()
+                upcoming = fetch.submit(self._fetch_page, more) if more and not stop else None
+                self._store_pull(cursors, result)
+                cursors = more
+                if stop and more:
+                    self.report.stopped = True
 
-    def _store_pull(self, cursors: dict[str, int], result: PullResult) -> dict[str, int]:
-        """Stores one page (one transaction); returns the cursors of teachers with more.
+    def _fetch_page(self, cursors: dict[str, int]) -> PullResult:
+        return self.client.pull(cursors, self.pull_limit)
 
-        A teacher may come back unchanged with ``has_more`` when the page was filled by others;
-        a page in which no teacher moved at all would repeat forever, and is refused.
-        """
-        more: dict[str, int] = {}
-        moved = False
+    def _store_pull(self, cursors: dict[str, int], result: PullResult) -> None:
+        """Stores one page and its cursors in one transaction."""
         with self.db.write() as session:
             push_cursor = settings.get(session, settings.PUSH_CURSOR)
             for changes in result.teachers:
-                since = cursors.get(changes.teacher)
-                if since is None:
+                if changes.teacher not in cursors:
                     continue  # not asked for: ignore rather than trust
-                if changes.cursor < since:
-                    raise BadResponseError(
-                        f"/sync/pull: cursor of {changes.teacher} went back "
-                        f"(since={since}, got {changes.cursor})"
-                    )
-                moved = moved or changes.cursor > since or bool(changes.records)
                 self.report.pulled += records.store_pulled(
                     session,
                     changes.teacher,
@@ -287,14 +308,7 @@ class SyncEngine:
                     changes.profile,
                     push_cursor=push_cursor,
                 )
-                if changes.has_more:
-                    more[changes.teacher] = changes.cursor
-            if more and not moved:
-                raise BadResponseError(
-                    f"/sync/pull: no cursor advanced (since {cursors}); the page would repeat"
-                )
         self.on_progress("pull", self.report.pulled, 0)
-        return more
 
     def _drop_refused_teachers(self, cursors: dict[str, int]) -> dict[str, int]:
         """The server refused a pull because a teacher here does not live on this PC for it
@@ -334,6 +348,36 @@ class SyncEngine:
             self.report.problems = records.problem_count(session)
         if self.report.waiting:
             self.report.complete = False
+
+
+def next_cursors(cursors: dict[str, int], result: PullResult) -> dict[str, int]:
+    """The cursors to ask with next: those of the teachers with more to come.
+
+    A teacher may come back unchanged with ``has_more`` when the page was filled by others;
+    a page in which no teacher moved at all would repeat forever, and is refused.
+
+    Raises:
+        BadResponseError: a cursor went back, or nothing moved.
+    """
+    more: dict[str, int] = {}
+    moved = False
+    for changes in result.teachers:
+        since = cursors.get(changes.teacher)
+        if since is None:
+            continue
+        if changes.cursor < since:
+            raise BadResponseError(
+                f"/sync/pull: cursor of {changes.teacher} went back "
+                f"(since={since}, got {changes.cursor})"
+            )
+        moved = moved or changes.cursor > since or bool(changes.records)
+        if changes.has_more:
+            more[changes.teacher] = changes.cursor
+    if more and not moved:
+        raise BadResponseError(
+            f"/sync/pull: no cursor advanced (since {cursors}); the page would repeat"
+        )
+    return more
 
 
 def next_batch_size(size: int, elapsed_s: float) -> int:

@@ -185,6 +185,10 @@ def test_the_adapted_batch_size_is_remembered(db: Database, server: ScriptedServ
     _teacher_with_events(db, 200)
     SyncEngine(db, _client(server)).run()
     with db.read_session() as session:
-        # Full batches answered quickly doubled it (60, 120); the short last one changed nothing.
-        assert settings.get(session, settings.PUSH_BATCH) == 240
-    assert [len(p) for p in server.batches][1:] == [60, 120, 21]
+        # Full batches answered quickly doubled it; the short last one changed nothing. (The
+        # batch after the one in flight is read ahead, so it may still have the older size.)
+        remembered = settings.get(session, settings.PUSH_BATCH)
+    sizes = [len(p) for p in server.batches][1:]
+    assert sum(sizes) == 201 and sizes[0] == 60
+    assert sizes[:-1] == sorted(sizes[:-1]) and max(sizes) > 60
+    assert remembered >= 2 * max(sizes[:-1])
