@@ -36,6 +36,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from app.demo import publish_demo  # noqa: E402
+from app.storage.ids import new_id  # noqa: E402
 from app.storage.records import Outgoing  # noqa: E402
 from app.sync.client import ServerClient  # noqa: E402
 from app.sync.engine import encode_batch  # noqa: E402
@@ -130,7 +131,7 @@ def _profile_batch(teacher: str, name: str) -> bytes:
     }
     record = Outgoing(
         seq=0,
-        id=str(uuid.uuid4()),
+        id=new_id(),
         teacher=teacher,
         kind="profile.created",
         item="",
@@ -145,7 +146,7 @@ def _events(teacher: str, count: int) -> list[Outgoing]:
     return [
         Outgoing(
             seq=n,
-            id=str(uuid.uuid4()),
+            id=new_id(),
             teacher=teacher,
             kind="video.watched",
             item=f"ict-basics/video-{n % 12}",

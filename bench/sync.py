@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,6 +38,7 @@ from app.demo import start_server  # noqa: E402
 from app.paths import DataPaths  # noqa: E402
 from app.storage import profiles  # noqa: E402
 from app.storage.db import Database, open_database  # noqa: E402
+from app.storage.ids import new_id  # noqa: E402
 from app.storage.models import ProgressEvent  # noqa: E402
 from app.sync.client import ServerClient  # noqa: E402
 from app.sync.devices import enroll  # noqa: E402
@@ -124,7 +124,7 @@ def fill(db: Database, teachers: int, events: int) -> list[str]:
         begin = (n * 10) % 600
         rows.append(
             {
-                "id": str(uuid.uuid4()),
+                "id": new_id(),
                 "profile_id": ids[n % teachers],
                 "item_id": f"ict-basics/video-{n % 12}",
                 "kind": "video.watched",

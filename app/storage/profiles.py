@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import json
 import os
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.storage.clock import Clock, utc_now
 from app.storage.db import Database
 from app.storage.errors import ProfileError, ProfileLockedError, WrongPinError
+from app.storage.ids import new_id
 from app.storage.models import AGE_BANDS, GENDERS, Profile, ProgressEvent, TeacherSync
 from wire.sync import PROFILE_CREATED, TeacherProfile, pin_verifier
 
@@ -93,7 +93,7 @@ def create_profile(
     params = f"scrypt:n={SCRYPT_N},r={SCRYPT_R},p={SCRYPT_P}"
     salt = os.urandom(16)
     profile = Profile(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         name=name,
         school=school.strip(),
         gender=gender,
@@ -118,7 +118,7 @@ def create_profile(
     }
     session.add(
         ProgressEvent(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             profile_id=profile.id,
             item_id="",
             kind=PROFILE_CREATED,

@@ -9,7 +9,6 @@ watched share is the union of its watched ranges, so skipping ahead does not cou
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.storage.clock import Clock, utc_now
+from app.storage.ids import new_id
 from app.storage.models import ProgressEvent
 from app.storage.profiles import Teacher
 
@@ -59,7 +59,7 @@ def record(
     clock: Clock = utc_now,
 ) -> str:
     """Appends one event (in the caller's write transaction); returns its id."""
-    event_id = str(uuid.uuid4())
+    event_id = new_id()
     session.execute(
         insert(ProgressEvent).values(
             id=event_id,

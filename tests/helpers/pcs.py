@@ -4,7 +4,6 @@ server, teachers and their records made through the app's storage code."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,6 +16,7 @@ from app.paths import DataPaths
 from app.storage import profiles, settings
 from app.storage.clock import Clock, utc_now
 from app.storage.db import Database, open_database
+from app.storage.ids import new_id
 from app.storage.models import ProgressEvent
 from app.storage.profiles import Teacher
 from app.sync.client import ServerClient
@@ -125,7 +125,7 @@ def add_events(
         begin = first_second + 10.0 * n
         rows.append(
             {
-                "id": str(uuid.uuid4()),
+                "id": new_id(),
                 "profile_id": teacher.id,
                 "item_id": item,
                 "kind": "video.watched",
