@@ -120,6 +120,26 @@ def _drain(stream: IO[str]) -> None:
         pass
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (Linux /proc), 0 where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far (Linux /proc/stat)."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / tick, sum(values) / tick
+
+
 def _profile_batch(teacher: str, name: str) -> bytes:
     data = {
         "name": name,
@@ -215,10 +235,15 @@ def main() -> int:
                 threading.Thread(target=_device_run, args=(d, w, barrier))
                 for d, w in zip(devices, workload, strict=True)
             ]
+            server_cpu0, client_cpu0 = _cpu_seconds(server.pid), time.process_time()
+            busy0, total0 = _machine_busy()
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
+            busy1, total1 = _machine_busy()
+            server_cpu = _cpu_seconds(server.pid) - server_cpu0
+            client_cpu = time.process_time() - client_cpu0
             wall = max(d.finished for d in devices) - min(d.started for d in devices)
             latencies = sorted(lat for d in devices for lat in d.latencies)
             errors = [e for d in devices for e in d.errors]
@@ -245,6 +270,13 @@ def main() -> int:
         f"pushes: {len(latencies)}, median {statistics.median(latencies) * 1000:.0f} ms, "
         f"max {latencies[-1] * 1000:.0f} ms; records stored {count} "
         f"(expected {total + args.devices}); wall {wall:.2f} s",
+        flush=True,
+    )
+    busy = busy1 - busy0
+    print(
+        f"CPU during the pushes: machine {busy:.1f} s busy of {total1 - total0:.1f} s "
+        f"({os.cpu_count()} cores); server {server_cpu:.1f} s, load generator {client_cpu:.1f} s, "
+        f"PostgreSQL and the rest {busy - server_cpu - client_cpu:.1f} s",
         flush=True,
     )
     for error in errors[:5]:
