@@ -22,7 +22,7 @@ from app.storage.db import Database
 from app.storage.errors import ProfileError, ProfileLockedError, WrongPinError
 from app.storage.ids import new_id
 from app.storage.models import AGE_BANDS, GENDERS, Profile, ProgressEvent, TeacherSync
-from wire.sync import PROFILE_CREATED, TeacherProfile, pin_verifier
+from wire.sync import PROFILE_CREATED, PROFILE_UPDATED, TeacherProfile, pin_verifier
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 PIN_MIN, PIN_MAX = 4, 64
@@ -128,6 +128,64 @@ def create_profile(
         )
     )
     session.add(TeacherSync(profile_id=profile.id, linked=False, pull_cursor=0, profile_seq=0))
+    session.flush()
+    return Teacher(id=profile.id, name=profile.name, school=profile.school)
+
+
+EDITABLE_FIELDS = ("name", "school", "gender", "age_band", "subject")
+
+
+def update_profile(
+    session: Session,
+    teacher: Teacher,
+    *,
+    new_pin: str | None = None,
+    clock: Clock = utc_now,
+    **fields: str,
+) -> Teacher:
+    """Changes profile fields (and the PIN) here and queues them for the server, in the
+    caller's write transaction. Only what changed is recorded; on the server the last change
+    it receives wins (by its sequence, not by this PC's clock).
+
+    Raises:
+        ProfileError: an unknown field, a bad value, or a PIN breaking the rules.
+    """
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ProfileError(f"not a profile field: {sorted(unknown)[0]}")
+    profile = session.get(Profile, teacher.id)
+    if profile is None:
+        raise ProfileError("this profile no longer exists")
+    changed: dict[str, str] = {}
+    for key, value in fields.items():
+        value = value.strip()
+        if key == "name" and not value:
+            raise ProfileError("a profile needs a name")
+        if key == "gender" and value not in GENDERS:
+            raise ProfileError(f"unknown gender {value!r}")
+        if key == "age_band" and value not in AGE_BANDS:
+            raise ProfileError(f"unknown age band {value!r}")
+        if getattr(profile, key) != value:
+            setattr(profile, key, value)
+            changed[key] = value
+    if new_pin is not None:
+        check_pin_rules(new_pin)
+        profile.pin_salt = os.urandom(16)
+        profile.pin_params = f"scrypt:n={SCRYPT_N},r={SCRYPT_R},p={SCRYPT_P}"
+        profile.pin_hash = _hash_pin(new_pin, profile.pin_salt, profile.pin_params)
+        changed["pin_verifier"] = pin_verifier(profile.id, new_pin)
+    if changed:
+        session.add(
+            ProgressEvent(
+                id=new_id(),
+                profile_id=profile.id,
+                item_id="",
+                kind=PROFILE_UPDATED,
+                payload=json.dumps(changed, ensure_ascii=False, separators=(",", ":")),
+                wall_time=clock(),
+                origin="local",
+            )
+        )
     session.flush()
     return Teacher(id=profile.id, name=profile.name, school=profile.school)
 

@@ -7,6 +7,7 @@ import json
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 from storage_helpers import FakeClock, make_teacher
 
@@ -200,3 +201,26 @@ def test_adopting_a_teacher_from_the_server_makes_a_linked_profile(db: Database)
         assert records.unlinked_profile_records(session) == []
         assert records.pending_count(session, 0) == 0  # nothing to announce: the server knows
         assert records.pull_cursors(session) == [records.PullState(teacher.id, 0)]
+
+
+def test_a_profile_change_is_queued_with_only_what_changed(db: Database) -> None:
+    teacher = make_teacher(db)
+    with db.write() as session:
+        profiles.update_profile(session, teacher, name="王丽", school="石桥镇中心小学")
+    with db.write() as session:
+        profiles.update_profile(session, teacher, new_pin="97531")
+    with db.write() as session:  # nothing changed: nothing queued
+        profiles.update_profile(session, teacher, subject="数学")
+    with db.read_session() as session:
+        queued = [r for r in records.pending(session, 0, 10) if r.kind == PROFILE_UPDATED]
+    assert json.loads(queued[0].data) == {"name": "王丽"}
+    assert set(json.loads(queued[1].data)) == {"pin_verifier"}
+    assert len(queued) == 2
+    assert profiles.unlock(db, teacher.id, "97531").name == "王丽"
+
+
+def test_a_profile_change_is_checked(db: Database) -> None:
+    teacher = make_teacher(db)
+    for bad in ({"name": " "}, {"gender": "x"}, {"pin_hash": "x"}):
+        with pytest.raises(profiles.ProfileError), db.write() as session:
+            profiles.update_profile(session, teacher, **bad)
