@@ -147,9 +147,7 @@ def run_sync(
             return EXIT_OK if status == EXIT_OK else status
 
 
-def _sync_one(
-    paths: DataPaths, server: str | None, as_json: bool, batch_size: int | None
-) -> int:
+def _sync_one(paths: DataPaths, server: str | None, as_json: bool, batch_size: int | None) -> int:
     from app.sync.engine import sync_once
     from app.sync.lock import sync_lock
 
@@ -161,9 +159,7 @@ def _sync_one(
             return EXIT_USAGE
         try:
             with sync_lock(paths.root):
-                report = sync_once(
-                    context.db, client, clock=context.clock, batch_size=batch_size
-                )
+                report = sync_once(context.db, client, clock=context.clock, batch_size=batch_size)
         except Exception as exc:  # every failure gets an exit status
             status, message = _exit_for(exc)
             log.info("sync failed: %s", exc)
