@@ -7,7 +7,6 @@ across threads. Search and paging happen in SQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import case, delete, func, or_, select, update
@@ -15,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.storage import settings
-from app.storage.clock import Clock, utc_now
+from app.storage.clock import Clock, naive_utc, utc_now
 from app.storage.models import Asset, Course, Item, Lesson
 from wire.api import CatalogCourse, CatalogPage
 
@@ -62,10 +61,6 @@ def item_id(course_id: str, item_key: str) -> str:
     return f"{course_id}/{item_key}"
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 def apply_catalog_page(session: Session, page: CatalogPage) -> None:
     """Stores one page of catalog changes and its cursor (in the caller's write transaction).
 
@@ -89,7 +84,7 @@ def _replace_courses(session: Session, courses: list[CatalogCourse]) -> None:
             "title": c.title,
             "description": c.description,
             "language": c.language,
-            "published_at": _naive_utc(c.published_at),
+            "published_at": naive_utc(c.published_at),
         }
         for c in courses
     ]

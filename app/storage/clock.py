@@ -11,3 +11,8 @@ Clock = Callable[[], datetime]
 def utc_now() -> datetime:
     """Now, as a naive UTC datetime (how the database stores time)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """``moment`` as naive UTC; an aware time (a server's, a test's) is converted first."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

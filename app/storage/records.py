@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.storage.clock import Clock, utc_now
+from app.storage.clock import Clock, naive_utc, utc_now
 from app.storage.models import Profile, ProgressEvent, SyncProblem, TeacherSync
 from wire.sync import PROFILE_PREFIX, Record, Rejection, TeacherProfile
 
@@ -185,7 +185,7 @@ def store_pulled(
             "item_id": r.item,
             "kind": r.kind,
             "payload": r.data,
-            "wall_time": _naive(r.at),
+            "wall_time": naive_utc(r.at),
             "origin": "pulled",
         }
         for r in records
@@ -229,7 +229,3 @@ def _apply_profile(session: Session, remote: TeacherProfile, push_cursor: int) -
     profile.age_band = remote.age_band
     profile.subject = remote.subject
     return True
-
-
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

@@ -12,12 +12,12 @@ Stages, each committed before the next starts:
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from app.storage import catalog, settings
-from app.storage.clock import Clock, utc_now
+from app.storage.clock import Clock, naive_utc, utc_now
 from app.storage.db import Database
 from app.sync.client import ServerClient
 from app.sync.errors import BadResponseError
@@ -116,10 +116,5 @@ def record_contact(session: Session, offset_s: float, *, clock: Clock = utc_now)
 
 def offset_seconds(server_time: datetime, sent: datetime, received: datetime) -> float:
     """Server time minus local time, taking the local time halfway through the request."""
-    local = _naive_utc(sent) + (_naive_utc(received) - _naive_utc(sent)) / 2
-    return round((_naive_utc(server_time) - local).total_seconds(), 3)
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    # The database keeps naive UTC; a server (or a test clock) may give an aware time.
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    local = naive_utc(sent) + (naive_utc(received) - naive_utc(sent)) / 2
+    return round((naive_utc(server_time) - local).total_seconds(), 3)
