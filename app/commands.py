@@ -96,7 +96,6 @@ def run_enroll(
     paths: DataPaths, server: str | None, code: str, name: str | None, as_json: bool
 ) -> int:
     from app.sync.devices import enroll
-    from app.sync.engine import device_name
 
     context = AppContext.open(paths, server)
     try:
@@ -105,7 +104,7 @@ def run_enroll(
             _emit(sys.stdout, as_json, EXIT_USAGE, "no county server set: pass --server URL", {})
             return EXIT_USAGE
         try:
-            state = enroll(context.db, client, code, name or device_name())
+            state = enroll(context.db, client, code, name)
         except Exception as exc:  # every failure gets an exit status
             status, message = _exit_for(exc)
             _emit(sys.stdout, as_json, status, message, {})

@@ -88,7 +88,6 @@ def enroll_demo_pc(paths: DataPaths, url: str, code: str) -> None:
     """Enrolls the demo PC with the demo server unless it already is."""
     from app.context import AppContext
     from app.sync.devices import device_state, enroll
-    from app.sync.engine import device_name
     from app.sync.errors import SyncError
 
     context = AppContext.open(paths, url)
@@ -98,7 +97,7 @@ def enroll_demo_pc(paths: DataPaths, url: str, code: str) -> None:
         client = context.client()
         assert client is not None
         try:
-            enroll(context.db, client, code, device_name())
+            enroll(context.db, client, code)
         except SyncError as exc:
             raise DemoError(f"enrolling the demo PC failed: {exc}") from exc
     finally:

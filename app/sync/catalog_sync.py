@@ -21,7 +21,7 @@ from app.storage.clock import Clock, naive_utc, utc_now
 from app.storage.db import Database
 from app.sync.client import ServerClient
 from app.sync.errors import BadResponseError
-from wire.api import CATALOG_PAGE_DEFAULT
+from wire.api import CATALOG_PAGE_DEFAULT, ServerInfo
 
 #: ``on_page(pages_applied, courses_changed_so_far)``, called after each committed page.
 PageCallback = Callable[[int, int], None]
@@ -61,9 +61,7 @@ def refresh_catalog(
     """
     offset_s: float | None = None
     if check_first:
-        sent = clock()
-        info = client.info()
-        offset_s = offset_seconds(info.time, sent, clock())
+        _, offset_s = probe(client, clock)
 
     with db.read_session() as session:
         cursor = settings.get(session, settings.CATALOG_CURSOR)
@@ -100,9 +98,7 @@ def check_server(db: Database, client: ServerClient, *, clock: Clock = utc_now) 
     Raises:
         OfflineError, ServerError, BadResponseError: nothing is recorded.
     """
-    sent = clock()
-    info = client.info()
-    offset_s = offset_seconds(info.time, sent, clock())
+    _, offset_s = probe(client, clock)
     with db.write() as session:
         record_contact(session, offset_s, clock=clock)
     return offset_s
@@ -112,6 +108,17 @@ def record_contact(session: Session, offset_s: float, *, clock: Clock = utc_now)
     """Notes a successful exchange with the server and the clock offset it showed."""
     settings.put(session, settings.LAST_CONTACT, clock().isoformat())
     settings.put(session, settings.CLOCK_OFFSET_S, offset_s)
+
+
+def probe(client: ServerClient, clock: Clock = utc_now) -> tuple[ServerInfo, float]:
+    """``GET /info``, and the server's clock minus this PC's, in seconds.
+
+    Raises:
+        OfflineError, ServerError, BadResponseError.
+    """
+    sent = clock()
+    info = client.info()
+    return info, offset_seconds(info.time, sent, clock())
 
 
 def offset_seconds(server_time: datetime, sent: datetime, received: datetime) -> float:

@@ -130,14 +130,14 @@ class ServerClient:
         body: BaseModel | bytes,
         model: type[M],
         *,
-        gzip_body: bool = False,
+        compress: bool = False,
         timeout: Timeout | None = None,
         content_encoding: str | None = None,
     ) -> M:
         content = body if isinstance(body, bytes) else body.model_dump_json().encode()
         headers = {"Content-Type": "application/json", **self._auth()}
-        if gzip_body:
-            content = _gzip(content)
+        if compress:
+            content = gzip_body(content)
             headers["Content-Encoding"] = "gzip"
         elif content_encoding:
             headers["Content-Encoding"] = content_encoding
@@ -182,7 +182,7 @@ class ServerClient:
             return self._post_model(
                 "/sync/push", body, PushResult, timeout=timeout, content_encoding="gzip"
             )
-        return self._post_model("/sync/push", body, PushResult, gzip_body=True, timeout=timeout)
+        return self._post_model("/sync/push", body, PushResult, compress=True, timeout=timeout)
 
     def pull(self, cursors: dict[str, int], limit: int = sync.PULL_DEFAULT_LIMIT) -> PullResult:
         """``POST /sync/pull``: the teachers' records from other devices after the cursors."""
@@ -266,9 +266,6 @@ def _asset_stream(response: Response, path: str, start: int) -> AssetStream:
 def gzip_body(data: bytes) -> bytes:
     """gzip at a middle level: records compress ~6x already at levels 1-6; CPU is the limit."""
     return gzip.compress(data, compresslevel=5, mtime=0)
-
-
-_gzip = gzip_body
 
 
 def _parse(response: Response, path: str, model: type[M]) -> M:

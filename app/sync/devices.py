@@ -9,6 +9,7 @@ record pushed again (the server keeps each once).
 
 from __future__ import annotations
 
+import platform
 from dataclasses import dataclass
 
 from sqlalchemy import update
@@ -38,15 +39,21 @@ def device_state(db: Database) -> DeviceState:
         )
 
 
-def enroll(db: Database, client: ServerClient, code: str, device_name: str) -> DeviceState:
-    """Enrolls with the school's ``code`` and stores the credential.
+def device_name() -> str:
+    """This PC's host name: how the county sees it in its device list."""
+    return (platform.node() or "PC")[:100]
+
+
+def enroll(db: Database, client: ServerClient, code: str, name: str | None = None) -> DeviceState:
+    """Enrolls with the school's ``code`` (as ``name``, by default the host name) and stores
+    the credential.
 
     Raises:
         EnrollmentCodeError: the server does not know the code.
         TooManyAttemptsError: too many wrong codes lately.
         OfflineError, ServerError, BadResponseError: nothing was stored.
     """
-    enrollment = client.enroll(code, device_name)
+    enrollment = client.enroll(code, name or device_name())
     with db.write() as session:
         known = settings.get(session, settings.SERVER_ID)
         if known and known != enrollment.server_id:
@@ -64,9 +71,3 @@ def reset_sync_state(session: Session) -> None:
     settings.put(session, settings.PUSH_CURSOR, 0)
     settings.put(session, settings.CATALOG_CURSOR, 0)
     session.execute(update(TeacherSync).values(linked=False, pull_cursor=0, profile_seq=0))
-
-
-def forget_credential(db: Database) -> None:
-    """Drops the credential (the server said it no longer knows this PC)."""
-    with db.write() as session:
-        settings.put(session, settings.DEVICE_TOKEN, "")

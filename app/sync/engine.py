@@ -26,7 +26,6 @@ people, the server orders by its own sequence.
 from __future__ import annotations
 
 import json
-import platform
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,7 +35,7 @@ from datetime import datetime
 from app.storage import records, settings
 from app.storage.clock import Clock, utc_now
 from app.storage.db import Database
-from app.sync.catalog_sync import offset_seconds, record_contact, refresh_catalog
+from app.sync.catalog_sync import probe, record_contact, refresh_catalog
 from app.sync.client import ServerClient, gzip_body
 from app.sync.errors import BadResponseError, NotEnrolledError, OfflineError, ServerError
 from app.sync.transport import Timeout
@@ -49,7 +48,6 @@ from wire.sync import (
     PushResult,
 )
 
-STAGES = ("check", "push", "catalog", "pull", "done")
 BATCH_MIN = 50
 BATCH_MAX = PUSH_MAX_RECORDS
 #: A batch answered faster than this doubles the next one; slower than SLOW_S halves it.
@@ -179,9 +177,7 @@ class SyncEngine:
             settings.put(session, settings.SYNC_STAGE, stage)
 
     def _check(self) -> None:
-        sent = self.clock()
-        info = self.client.info()
-        self.report.clock_offset_s = offset_seconds(info.time, sent, self.clock())
+        info, self.report.clock_offset_s = probe(self.client, self.clock)
         with self.db.write() as session:
             known = settings.get(session, settings.SERVER_ID)
             if known and info.server_id and info.server_id != known:
@@ -195,7 +191,8 @@ class SyncEngine:
             unlinked = records.unlinked_profile_records(session)
             cursor = settings.get(session, settings.PUSH_CURSOR)
         if unlinked:
-            self._send(_Prepared(unlinked, encode_batch(unlinked, self.clock()), 0), advance=False)
+            body = gzip_body(encode_batch(unlinked, self.clock()))
+            self._send(_Prepared(unlinked, body, 0), advance=False)
         # The next batch is read and encoded while the server stores the one before: the two
         # halves of a push overlap. The prepared batch starts after the one in flight; if that
         # one fails, the sync ends and the next sync starts again from the stored cursor.
@@ -223,7 +220,7 @@ class SyncEngine:
         batch, size = prepared.batch, prepared.size
         started = time.monotonic()
         try:
-            result = self.client.push(prepared.body, timeout=self.push_timeout, compressed=advance)
+            result = self.client.push(prepared.body, timeout=self.push_timeout, compressed=True)
         except OfflineError:
             if advance and time.monotonic() - started > SLOW_S:
                 self._resize(size, slow=True)
@@ -396,11 +393,6 @@ def encode_batch(batch: Sequence[records.Outgoing], client_time: datetime) -> by
         "records": [record.wire() for record in batch],
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def device_name() -> str:
-    """A name for this PC as the county sees it in its device list."""
-    return (platform.node() or "PC")[:100]
 
 
 def sync_once(

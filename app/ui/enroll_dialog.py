@@ -58,12 +58,11 @@ def enroll_computer(
     """Enrolls this PC at ``url`` and remembers the address (runs in a worker thread)."""
     from app.sync.client import ServerClient
     from app.sync.devices import enroll
-    from app.sync.engine import device_name
     from app.sync.transport import RequestsTransport
 
     client = ServerClient(url, transport if transport is not None else RequestsTransport())
     try:
-        state = enroll(context.db, client, code, device_name())
+        state = enroll(context.db, client, code)
     finally:
         client.close()
     with context.db.write() as session:
