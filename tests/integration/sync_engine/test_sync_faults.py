@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.storage.errors import DiskFullError
 from app.storage.models import ProgressEvent
 from app.sync.engine import SyncEngine, SyncReport
 from app.sync.errors import BadResponseError, OfflineError, ServerError, SyncError
@@ -28,10 +29,12 @@ from tests.helpers.pcs import (
     County,
     add_events,
     add_teacher,
+    new_pc,
     server_query,
     wait_until,
 )
 from tests.helpers.server_process import ServerProcess, running_server
+from tests.helpers.small_disk import grow, small_disk
 
 REPO = Path(__file__).resolve().parents[3]
 MakePC = Callable[..., PC]
@@ -248,3 +251,39 @@ def test_a_faulty_network_still_delivers_everything_exactly_once(
             # whole syncs fail and start again), and still nothing was lost or doubled.
             assert len(proxy.stats.injected) >= 4, "the faults did not happen"
             assert failures + len(proxy.stats.injected) > 0
+
+
+def test_a_full_disk_mid_pull_loses_nothing_and_the_pull_goes_on_after(
+    sqlite_county: County, make_pc: MakePC, tmp_path: Path
+) -> None:
+    county = sqlite_county
+    a = make_pc(county.url, county.code, "pc-a")
+    teacher = add_teacher(a)
+    add_events(a, teacher, 20_000)
+    assert a.sync().complete
+    wanted = set(a.record_ids()) - {a.record_ids()[0]}  # all but the profile record
+
+    with small_disk(tmp_path / "small", "3m") as disk:
+        b = new_pc(disk, county.url, county.code, "pc-b")
+        try:
+            claim_teacher(b.db, b.client, teacher.id, PIN)
+            with pytest.raises(DiskFullError):
+                SyncEngine(b.db, b.client, pull_limit=500).run()
+            kept = b.record_ids(origin="pulled")
+            assert 0 < len(kept) < len(wanted)  # the pages before the full one are kept
+            root = str(b.paths.root)
+            cli = subprocess.run(
+                [sys.executable, "-m", "app", "sync", "--once", "--data-dir", root],
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert cli.returncode == 7 and "disk is full" in cli.stderr
+            grow(disk, "64m")
+            report = b.sync()
+            assert report.complete
+            pulled = b.record_ids(origin="pulled")
+            assert len(pulled) == len(set(pulled)) and set(pulled) == wanted
+        finally:
+            b.close()
