@@ -188,6 +188,7 @@ def _content_hash(course: CourseSpec, lessons: list[CatalogLesson]) -> str:
         "title": course.title,
         "description": course.description,
         "language": course.language,
+        **({"preload": True} if course.preload else {}),  # old hashes stay valid
         "lessons": [lesson.model_dump(mode="json") for lesson in lessons],
     }
     canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -206,6 +207,7 @@ def _manifest_json(
         description=course.description,
         language=course.language,
         published_at=published_at,
+        preload=course.preload,
         lessons=lessons,
     )
     data = document.model_dump(mode="json", exclude={"seq"})

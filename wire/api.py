@@ -55,6 +55,9 @@ class CatalogCourse(_Wire):
     description: str
     language: str
     published_at: datetime
+    preload: bool = Field(
+        default=False, description="the county wants it on every school PC: download it unasked"
+    )
     lessons: list[CatalogLesson]
 
 

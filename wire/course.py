@@ -112,6 +112,8 @@ class CourseSpec(_Strict):
     title: Title
     description: str = Field(default="", max_length=5000)
     language: str = "zh-CN"
+    # The county wants this course on every school PC: downloaded without anyone asking.
+    preload: bool = False
     lessons: list[LessonSpec] = Field(min_length=1)
 
     @field_validator("format")

@@ -13,7 +13,7 @@ from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.storage import settings
+from app.storage import downloads, settings
 from app.storage.clock import Clock, naive_utc, utc_now
 from app.storage.models import Asset, Course, Item, Lesson
 from wire.api import CatalogCourse, CatalogPage
@@ -66,9 +66,16 @@ def apply_catalog_page(session: Session, page: CatalogPage) -> None:
 
     Committing page by page is the checkpoint: an interrupted refresh resumes from the cursor.
     A course's new version replaces its lessons and items; assets already stored stay stored.
+    What a new version of a wanted course adds is queued for download, and so is every course
+    the county marks ``preload``.
     """
     if page.courses:
         _replace_courses(session, page.courses)
+        ids = [course.id for course in page.courses]
+        downloads.enqueue_requested(session, ids)
+        for course in page.courses:
+            if course.preload:
+                downloads.enqueue_course(session, course.id, priority=downloads.PRIORITY_COUNTY)
     settings.put(session, settings.CATALOG_CURSOR, page.cursor)
 
 

@@ -172,6 +172,34 @@ class SyncProblem(Base):
     noted_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class QueuedDownload(Base):
+    """An asset waiting to be downloaded (see :mod:`app.storage.downloads`). Revision 0004.
+
+    One row per asset, whoever asked for it: the content store keeps one copy per PC. The row
+    goes when the asset is stored.
+    """
+
+    __tablename__ = "download_queue"
+    __table_args__ = (Index("ix_download_queue_order", "priority", "seq"),)
+
+    sha256: Mapped[str] = mapped_column(
+        ForeignKey("asset.sha256", ondelete="CASCADE"), primary_key=True
+    )
+    # The course it was queued for (the first, if several courses share the file).
+    course_id: Mapped[str] = mapped_column(String(64))
+    # Higher first: PRIORITY_NOW (a teacher opened it), PRIORITY_TEACHER, PRIORITY_COUNTY.
+    priority: Mapped[int] = mapped_column(Integer)
+    # Order within a priority: courses in the order asked for, items in course order.
+    seq: Mapped[int] = mapped_column(Integer)
+    queued_at: Mapped[datetime] = mapped_column(DateTime)
+    paused: Mapped[bool] = mapped_column(default=False)
+    # Downloads that failed in a way a retry may fix (damaged bytes, a server error).
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    # Not tried again before this time (after a failure); NULL: now.
+    retry_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+
 class Setting(Base):
     """Small key/value state: the catalog cursor, the server address, last contact."""
 

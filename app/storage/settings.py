@@ -42,6 +42,18 @@ SYNC_STAGE: Key[str] = Key("sync_stage", "idle", "the stage the last sync reache
 LAST_SYNC: Key[str] = Key("last_sync", "", "UTC time of the last sync that finished everything")
 LAST_SYNC_ERROR: Key[str] = Key("last_sync_error", "", "why the last sync stopped, for the log")
 
+DOWNLOADS_PAUSED: Key[bool] = Key("downloads_paused", False, "all downloads paused by a teacher")
+# Unset (absent) means: as the county profile says (app.county). See app.sync.policy.
+DOWNLOAD_WINDOW: Key[str] = Key(
+    "download_window", "", 'hours downloads may run, e.g. "18:00-07:00"; "" = any time'
+)
+DOWNLOAD_MAX_RATE: Key[int] = Key(
+    "download_max_rate", 0, "download bandwidth cap in bytes per second; 0 = no cap"
+)
+DOWNLOAD_RESERVE: Key[int] = Key(
+    "download_reserve", 1024**3, "bytes of disk always left free by downloads"
+)
+
 ALL_KEYS: tuple[Key[Any], ...] = (
     SERVER_URL,
     CATALOG_CURSOR,
@@ -56,6 +68,10 @@ ALL_KEYS: tuple[Key[Any], ...] = (
     SYNC_STAGE,
     LAST_SYNC,
     LAST_SYNC_ERROR,
+    DOWNLOADS_PAUSED,
+    DOWNLOAD_WINDOW,
+    DOWNLOAD_MAX_RATE,
+    DOWNLOAD_RESERVE,
 )
 
 
@@ -65,6 +81,22 @@ def get(session: Session, key: Key[T]) -> T:
         return key.default
     value: T = json.loads(row.value)
     return value
+
+
+def get_set(session: Session, key: Key[T]) -> T | None:
+    """The value if one was ever set here, else ``None`` (so a county default can apply)."""
+    row = session.get(Setting, key.name)
+    if row is None:
+        return None
+    value: T = json.loads(row.value)
+    return value
+
+
+def clear(session: Session, key: Key[T]) -> None:
+    """Forgets a value (back to the default)."""
+    row = session.get(Setting, key.name)
+    if row is not None:
+        session.delete(row)
 
 
 def put(session: Session, key: Key[T], value: T) -> None:

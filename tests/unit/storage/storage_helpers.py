@@ -97,6 +97,7 @@ def course(
     title: str = "",
     description: str = "",
     published_at: datetime | None = None,
+    preload: bool = False,
 ) -> CatalogCourse:
     return CatalogCourse(
         id=course_id,
@@ -106,6 +107,7 @@ def course(
         description=description,
         language="zh-CN",
         published_at=published_at or datetime(2026, 3, 1, tzinfo=UTC),
+        preload=preload,
         lessons=[lesson.wire() for lesson in lessons],
     )
 

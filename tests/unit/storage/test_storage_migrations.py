@@ -17,7 +17,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from app.storage import catalog, profiles, progress, records, settings
+from app.storage import catalog, downloads, profiles, progress, records, settings
 from app.storage.db import (
     SCHEMA_HEAD,
     alembic_config,
@@ -127,7 +127,7 @@ def test_upgrading_from_0001_keeps_every_course_profile_and_progress(tmp_path: P
 
     db = open_database(path)
     try:
-        assert current_revision(db.engine) == SCHEMA_HEAD == "0003"
+        assert current_revision(db.engine) == SCHEMA_HEAD == "0004"
         assert "download_requested_at" in _columns(db.engine, "course")
         assert "origin" in _columns(db.engine, "progress_event")
 
@@ -169,6 +169,30 @@ def test_upgrading_from_0001_keeps_every_course_profile_and_progress(tmp_path: P
             catalog.request_download(session, "ict-basics")
         with db.read_session() as session:
             assert [a.sha256 for a in catalog.missing_assets(session)] == [PDF_SHA]
+    finally:
+        db.close()
+
+
+def test_upgrading_to_0004_queues_what_courses_asked_for_earlier_still_miss(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "lamplight.sqlite3"
+    _fill_at_0001(path)
+    engine = make_engine(path)
+    try:
+        migrate(engine, "0003")
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "UPDATE course SET download_requested_at = '2026-02-05 08:00:00' "
+                "WHERE id = 'ict-basics'"
+            )
+    finally:
+        engine.dispose()
+    db = open_database(path)
+    try:
+        with db.read_session() as session:
+            [queued] = downloads.queued(session)
+        assert (queued.sha256, queued.course_id, queued.title) == (PDF_SHA, "ict-basics", "讲义")
     finally:
         db.close()
 
