@@ -6,6 +6,7 @@ Commands::
     python -m app demo [--reset]                                    the embedded demo
     python -m app enroll --code CODE [--name NAME] [--json]         enroll this PC
     python -m app sync --once [--json]                              sync now (scripts, tasks)
+    python -m app download COURSE... | --list                       queue courses, show the queue
 
 See :mod:`app.commands` for the exit status of ``enroll`` and ``sync``.
 """
@@ -68,7 +69,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="records per push (default: adapts to the link; a small N suits a very bad link)",
     )
+    sync.add_argument(
+        "--no-downloads", action="store_true", help="only sync records; leave the download queue"
+    )
     after_command(sync)
+    download = commands.add_parser(
+        "download", help="queue courses for download, show the queue, or set download rules"
+    )
+    download.add_argument("courses", nargs="*", metavar="COURSE", help="course ids to queue")
+    download.add_argument("--list", action="store_true", help="show the queue and the rules")
+    download.add_argument(
+        "--window", metavar="HH:MM-HH:MM", help='hours downloads may run ("" = any time)'
+    )
+    download.add_argument("--max-rate", metavar="RATE", help='bandwidth cap, e.g. "2 Mbit/s"')
+    download.add_argument("--reserve", metavar="SIZE", help='disk left free, e.g. "1 GB"')
+    pause = download.add_mutually_exclusive_group()
+    pause.add_argument("--pause", action="store_true", help="hold every download")
+    pause.add_argument("--resume", action="store_true", help="release held downloads")
+    download.add_argument("--data-dir", default=argparse.SUPPRESS, help="the data directory")
     return parser
 
 
@@ -93,7 +111,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sync":
         from app.commands import run_sync
 
-        return run_sync(paths, args.server, args.once, args.json, args.batch_size)
+        return run_sync(
+            paths, args.server, args.once, args.json, args.batch_size, not args.no_downloads
+        )
+    if args.command == "download":
+        from app.download_commands import DownloadArgs, run_download
+
+        return run_download(
+            paths,
+            DownloadArgs(
+                courses=args.courses,
+                show=args.list,
+                window=args.window,
+                max_rate=args.max_rate,
+                reserve=args.reserve,
+                pause=args.pause,
+                resume=args.resume,
+            ),
+        )
     from app.ui.run import run_gui
 
     return run_gui(paths, args.server, args.lang, startup_probe=args.startup_probe)

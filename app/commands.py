@@ -2,14 +2,16 @@
 
 Exit status (also in ``--json`` output as ``exit``):
 
-    0  everything was pushed and pulled
+    0  everything was pushed and pulled, and the download queue drained (or waits for its
+       hours, or was paused by a teacher)
     1  an unexpected error (a bug: the message and the log say more)
     2  bad usage, or the data directory cannot be used
     3  the county server cannot be reached, or answered wrongly; try again later
     4  this PC is not enrolled, or was removed by the county; enroll with the school's code
-    5  the sync ran, but records were refused by the server or are still waiting
-    6  another sync is running on this PC
-    7  the disk is full
+    5  the sync ran, but records were refused by the server or are still waiting, or
+       downloads failed and will be tried again
+    6  another sync (or download) is running on this PC
+    7  the disk is full (or only the reserve the downloads must leave is free)
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ import time
 from typing import TextIO
 
 from app.context import AppContext
+from app.download_commands import drain
 from app.paths import DataPaths
 from app.storage.errors import DiskFullError, StorageError
+from app.sync.download_runner import DrainReport, StopReason
 from app.sync.errors import (
     BadResponseError,
     DeviceRevokedError,
@@ -79,6 +83,16 @@ def _exit_for(exc: BaseException) -> tuple[int, str]:
     return EXIT_BUG, f"unexpected error: {type(exc).__name__}: {exc}"
 
 
+def _download_status(report: DrainReport) -> int:
+    """The exit status of the download step (the records' sync went through already)."""
+    return {
+        StopReason.OFFLINE: EXIT_OFFLINE,
+        StopReason.REFUSED: EXIT_ENROLL,
+        StopReason.DISK: EXIT_DISK,
+        StopReason.BUSY: EXIT_BUSY,
+    }.get(report.reason, EXIT_OK)
+
+
 def _emit(out: TextIO, as_json: bool, status: int, message: str, extra: dict[str, object]) -> None:
     if as_json:
         print(
@@ -128,13 +142,14 @@ def run_sync(
     once: bool,
     as_json: bool,
     batch_size: int | None = None,
+    downloads: bool = True,
 ) -> int:
     """``sync --once``: one sync; without ``--once``: sync every few minutes until Ctrl+C."""
     from app.sync.schedule import Backoff
 
     backoff = Backoff()
     while True:
-        status = _sync_one(paths, server, as_json, batch_size)
+        status = _sync_one(paths, server, as_json, batch_size, downloads)
         if once:
             return status
         delay = backoff.after_success() if status == EXIT_OK else backoff.after_failure()
@@ -146,7 +161,13 @@ def run_sync(
             return EXIT_OK if status == EXIT_OK else status
 
 
-def _sync_one(paths: DataPaths, server: str | None, as_json: bool, batch_size: int | None) -> int:
+def _sync_one(
+    paths: DataPaths,
+    server: str | None,
+    as_json: bool,
+    batch_size: int | None,
+    downloads: bool = True,
+) -> int:
     from app.sync.engine import sync_once
     from app.sync.lock import sync_lock
 
@@ -168,10 +189,27 @@ def _sync_one(paths: DataPaths, server: str | None, as_json: bool, batch_size: i
             f"pushed {report.pushed} new records ({report.duplicates} already there), "
             f"pulled {report.pulled}, {report.courses_changed} courses changed"
         )
-        if report.complete and report.problems == 0 and report.teachers_refused == 0:
-            _emit(sys.stdout, as_json, EXIT_OK, f"sync complete: {summary}", report.as_dict())
+        extra: dict[str, object] = report.as_dict()
+        fetched: DrainReport | None = None
+        if downloads:
+            fetched = drain(context, None if as_json else sys.stdout)
+            extra["downloads"] = fetched.as_dict()
+            summary += "; " + fetched.message
+            status = _download_status(fetched)
+            if status not in (EXIT_OK, EXIT_PARTIAL):
+                _emit(sys.stdout, as_json, status, f"sync done ({summary})", extra)
+                return status
+        if (
+            report.complete
+            and report.problems == 0
+            and report.teachers_refused == 0
+            and (fetched is None or not fetched.failed)
+        ):
+            _emit(sys.stdout, as_json, EXIT_OK, f"sync complete: {summary}", extra)
             return EXIT_OK
         why = []
+        if fetched is not None and fetched.failed:
+            why.append(f"{len(fetched.failed)} downloads failed and will be tried again")
         if report.waiting:
             why.append(f"{report.waiting} records still waiting")
         if report.problems:
@@ -179,7 +217,7 @@ def _sync_one(paths: DataPaths, server: str | None, as_json: bool, batch_size: i
         if report.teachers_refused:
             why.append(f"{report.teachers_refused} teachers not accepted on this computer")
         message = f"sync incomplete: {summary}; " + ", ".join(why or ["stopped early"])
-        _emit(sys.stdout, as_json, EXIT_PARTIAL, message, report.as_dict())
+        _emit(sys.stdout, as_json, EXIT_PARTIAL, message, extra)
         return EXIT_PARTIAL
     finally:
         context.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from app.county import CountyProfile, load_county
 from app.paths import DataPaths
 from app.storage import settings
 from app.storage.clock import Clock, utc_now
@@ -12,7 +13,10 @@ from app.storage.content import ContentStore
 from app.storage.db import Database, open_database
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from app.sync.client import ServerClient
+    from app.sync.policy import DownloadPolicy
 
 
 @dataclass
@@ -24,11 +28,16 @@ class AppContext:
     content: ContentStore
     server_url: str
     clock: Clock = utc_now
+    county: CountyProfile = field(default_factory=CountyProfile)
     _client: ServerClient | None = field(default=None, repr=False)
 
     @classmethod
     def open(
-        cls, paths: DataPaths, server_url: str | None = None, clock: Clock = utc_now
+        cls,
+        paths: DataPaths,
+        server_url: str | None = None,
+        clock: Clock = utc_now,
+        county: CountyProfile | None = None,
     ) -> AppContext:
         """Opens (and migrates) the database; remembers ``server_url`` if one is given."""
         db = open_database(paths.database)
@@ -37,7 +46,24 @@ class AppContext:
                 settings.put(session, settings.SERVER_URL, server_url.rstrip("/"))
             url = settings.get(session, settings.SERVER_URL)
         content = ContentStore(paths.content, db)
-        return cls(paths=paths, db=db, content=content, server_url=url, clock=clock)
+        return cls(
+            paths=paths,
+            db=db,
+            content=content,
+            server_url=url,
+            clock=clock,
+            county=county if county is not None else load_county(),
+        )
+
+    def download_policy(self) -> DownloadPolicy:
+        """The download rules now: the county's, with this PC's settings over them."""
+        with self.db.read_session() as session:
+            return self.download_policy_in(session)
+
+    def download_policy_in(self, session: Session) -> DownloadPolicy:
+        from app.sync.policy import load_policy
+
+        return load_policy(session, self.county.downloads)
 
     def client(self) -> ServerClient | None:
         """The county server client with this PC's current credential, or ``None`` when no

@@ -15,7 +15,7 @@ Example::
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.resources import asset
@@ -37,7 +37,7 @@ class CountyProfileError(ValueError):
 
 @dataclass(frozen=True)
 class CountyProfile:
-    downloads: DownloadPolicy = DownloadPolicy()
+    downloads: DownloadPolicy = field(default_factory=DownloadPolicy)
 
 
 def load_county(path: Path | None = None) -> CountyProfile:

@@ -5,6 +5,8 @@ Routes:
     POST /api/v1/devices/enroll      a device token for a school's enrollment code.
     GET /api/v1/catalog              :class:`wire.api.CatalogPage` (see :mod:`server.catalog`).
     GET|HEAD /api/v1/assets/{sha256} the bytes of one asset; Range and If-Range honoured.
+    GET /api/v1/assets/{sha256}/blocks
+                                     its block digests (:mod:`wire.blocks`, :mod:`server.blocks`).
     POST /api/v1/sync/push|pull, GET /api/v1/teachers, POST /api/v1/teachers/{id}/claim:
                                      see :mod:`server.sync_api`.
 
@@ -30,13 +32,14 @@ from sqlalchemy import select
 
 from server import __version__
 from server.auth import DeviceDep, current_device
+from server.blocks import SIDECAR_DIR, BlockDigests
 from server.catalog import catalog_page_json
 from server.deps import SessionDep, Settings
 from server.devices import server_id
 from server.errors import ApiError
 from server.models import Asset
 from server.sync_api import router as sync_router
-from wire import API_PREFIX
+from wire import API_PREFIX, blocks
 from wire.api import CATALOG_PAGE_DEFAULT, CATALOG_PAGE_MAX, CatalogPage, ErrorBody, ServerInfo
 from wire.sync import DEVICE_UNKNOWN, INVALID
 
@@ -126,12 +129,10 @@ def create_app(settings: Settings) -> FastAPI:
         """
         return Response(catalog_page_json(db, since, limit), media_type="application/json")
 
-    def asset(sha256: str, db: SessionDep) -> Response:
-        """The bytes of one asset, named by its sha256 (64 lowercase hex digits).
+    block_digests = BlockDigests(settings.blobs, settings.data_dir / SIDECAR_DIR)
 
-        Sends `ETag: "<sha256>"` and immutable caching; honours `Range` (also several ranges)
-        and `If-Range`.
-        """
+    def published_file(sha256: str, db: SessionDep) -> tuple[str, os.stat_result]:
+        """The media type and the file's stat of a published asset; 404 or 500 otherwise."""
         if not _SHA256.fullmatch(sha256):
             raise HTTPException(404, "no such asset: expected 64 lowercase hex digits")
         media_type = asset_types.get(sha256)
@@ -140,15 +141,23 @@ def create_app(settings: Settings) -> FastAPI:
             if media_type is None:
                 raise HTTPException(404, f"no asset {sha256} on this server")
             asset_types.put(sha256, media_type)
-        path = settings.blobs.path(sha256)
         try:
-            st = os.stat(path)
+            st = os.stat(settings.blobs.path(sha256))
         except FileNotFoundError:
             st = None
         if st is None or not stat.S_ISREG(st.st_mode):
             raise HTTPException(500, f"asset {sha256} is published but its file is missing")
+        return media_type, st
+
+    def asset(sha256: str, db: SessionDep) -> Response:
+        """The bytes of one asset, named by its sha256 (64 lowercase hex digits).
+
+        Sends `ETag: "<sha256>"` and immutable caching; honours `Range` (also several ranges)
+        and `If-Range`.
+        """
+        media_type, st = published_file(sha256, db)
         return _AssetFile(
-            path,
+            settings.blobs.path(sha256),
             media_type=media_type,
             stat_result=st,
             headers={
@@ -157,6 +166,43 @@ def create_app(settings: Settings) -> FastAPI:
                 "etag": f'"{sha256}"',
                 "cache-control": "public, max-age=31536000, immutable",
             },
+        )
+
+    @app.get(
+        f"{API_PREFIX}/assets/{{sha256}}/blocks",
+        response_class=Response,
+        responses={
+            200: {
+                "description": "the asset's block digests: 32 raw bytes per 256 KiB block",
+                "content": {blocks.MEDIA_TYPE: {}},
+            },
+            401: {"model": ErrorBody, "description": "`device_unknown`"},
+            403: {"model": ErrorBody, "description": "`device_revoked`"},
+            404: {"model": ErrorBody, "description": "no such asset on this server"},
+        },
+        dependencies=[Depends(current_device)],
+        tags=["assets"],
+    )
+    def asset_blocks(sha256: str, db: SessionDep) -> Response:
+        """The block digests of one asset (see `wire.blocks`): for each 256 KiB block, the
+        sha256 of the asset up to the end of that block, 32 raw bytes each, concatenated.
+
+        Lets a client check each block as it arrives and fetch again only a bad one. Computed
+        from the file on the first request (a plain `def`: it runs in the thread pool, never
+        on the event loop), then kept beside the blob store.
+        """
+        published_file(sha256, db)
+        db.close()  # gives the connection back before a first computation reads the whole file
+        try:
+            data = block_digests.get(sha256)
+        except FileNotFoundError:
+            raise HTTPException(
+                500, f"asset {sha256} is published but its file is missing"
+            ) from None
+        return Response(
+            data,
+            media_type=blocks.MEDIA_TYPE,
+            headers={"cache-control": "public, max-age=31536000, immutable"},
         )
 
     asset_responses: dict[int | str, dict[str, Any]] = {

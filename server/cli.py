@@ -33,8 +33,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from server import cli_admin
+from server.blocks import SIDECAR_DIR, BlockDigests
 from server.db import default_database_url, make_engine, make_sessionmaker, migrate
 from server.errors import DatabaseError, NotFoundError, StorageError
+from wire import blocks
+from wire.api import AssetRef
 from wire.blobs import BlobStore
 from wire.course import COURSE_FILE, CourseFormatError, load_course_folder
 
@@ -186,10 +189,16 @@ def _publish(args: argparse.Namespace) -> int:
             )
         owners[course.id] = folder
     opened = _open(args)
+    digests = BlockDigests(opened.blobs, args.data_dir / SIDECAR_DIR)
+
+    def digest_blocks(ref: AssetRef) -> None:
+        if blocks.worth_blocks(ref.size):
+            digests.get(ref.sha256)
+
     try:
         for folder in args.folders:
             with opened.sessions() as session:
-                result = publish_course(session, opened.blobs, folder)
+                result = publish_course(session, opened.blobs, folder, on_stored=digest_blocks)
             print(result.describe(), flush=True)
     finally:
         opened.engine.dispose()

@@ -73,7 +73,12 @@ class _Media:
 
 
 def publish_course(
-    session: Session, blobs: BlobStore, folder: Path, *, clock: Clock = utc_now
+    session: Session,
+    blobs: BlobStore,
+    folder: Path,
+    *,
+    clock: Clock = utc_now,
+    on_stored: Callable[[AssetRef], None] | None = None,
 ) -> PublishResult:
     """Publishes the course folder ``folder`` (see the module docstring).
 
@@ -82,6 +87,8 @@ def publish_course(
         blobs: the server's blob store.
         folder: the course folder (``course.toml`` and its media).
         clock: gives ``published_at``; must return an aware datetime.
+        on_stored: told each asset once its file is in the blob store (the CLI computes its
+            block digests there, so the first download need not wait for them).
 
     Raises:
         CourseFormatError: the folder is not a valid course; nothing was changed.
@@ -94,6 +101,8 @@ def publish_course(
 
     for item in media.values():
         _store(blobs, item)
+        if on_stored is not None:
+            on_stored(item.ref)
 
     with session.begin():
         begin_write(session)

@@ -1,4 +1,4 @@
-"""Talking to the county server: the catalog refresh and resumable, verified downloads.
+"""Talking to the county server: sync of records, the catalog, and resumable, verified downloads.
 
 Nothing here imports Qt or :mod:`app.ui`; the UI runs these functions in a worker thread and
 passes in the transport, the clock and a ``should_stop`` callback. Every stage commits what it
@@ -10,10 +10,13 @@ Modules:
     transport: the HTTP transport protocol, its ``requests`` implementation and a fake for tests.
     client: :class:`~app.sync.client.ServerClient`, the typed ``/api/v1`` calls.
     catalog_sync: :func:`~app.sync.catalog_sync.refresh_catalog`.
-    downloads: :func:`~app.sync.downloads.download_asset`,
-        :func:`~app.sync.downloads.download_course`.
-    partial: the ``.part`` file of a download in progress, its fsync checkpoints and its
-        verified move into the content store.
+    engine: :func:`~app.sync.engine.sync_once`, push and pull of records (docs/sync.md).
+    downloads: :func:`~app.sync.downloads.download_asset`, one asset (docs/downloads.md).
+    partial: the ``.part`` file of a download in progress and its verified move into the
+        content store; checkpoint: its durable length and the fsync thread; verifier: the
+        hashing thread that checks each block; throttle: the bandwidth cap.
+    download_runner: :func:`~app.sync.download_runner.drain_queue`, the download queue's
+        worker; policy: the download hours, cap and disk reserve.
 
 Errors::
 
@@ -25,7 +28,8 @@ Errors::
           └── ChecksumError    the bytes do not match the asset's sha256; they were discarded
 
     app.storage.errors.DiskFullError   the disk is full (the partial download is kept);
-                                       also what wire.blobs.DiskFull becomes here
+     │                                 also what wire.blobs.DiskFull becomes here
+     └── LowDiskSpaceError             only the reserve downloads must leave is free
 
 Stopping on request (``should_stop``) is not an error: the call returns early and says so.
 """

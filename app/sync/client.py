@@ -25,7 +25,7 @@ from app.sync.errors import (
     TooManyAttemptsError,
 )
 from app.sync.transport import Params, Response, Timeout, Transport
-from wire import API_PREFIX, sync
+from wire import API_PREFIX, blocks, sync
 from wire.api import CATALOG_PAGE_DEFAULT, CatalogPage, ErrorBody, ServerInfo
 from wire.sync import (
     ClaimRequest,
@@ -241,6 +241,34 @@ class ServerClient:
             response.close()
             raise
         return stream
+
+    def asset_blocks(self, sha256: str) -> list[bytes] | None:
+        """``GET /assets/{sha256}/blocks``: the asset's block digests (:mod:`wire.blocks`).
+
+        The caller checks them with :func:`wire.blocks.describes` before trusting them.
+
+        Returns:
+            The digests, or None from a server that has none for it (404: an older server,
+            or no such asset).
+
+        Raises:
+            ValueError: ``sha256`` is not 64 lowercase hex digits.
+            OfflineError, ServerError.
+            BadResponseError: the body is not a whole number of digests.
+        """
+        if not _SHA256.fullmatch(sha256):
+            raise ValueError(f"not a sha256: {sha256!r}")
+        path = f"/assets/{sha256}/blocks"
+        response = self.transport.get(self._url(path), headers=self._auth(), timeout=self.timeout)
+        try:
+            if response.status_code == 404:
+                return None
+            _raise_for_status(response, path)
+            return blocks.decode(response.content)
+        except ValueError as exc:
+            raise BadResponseError(f"{path}: {exc}") from None
+        finally:
+            response.close()
 
     def close(self) -> None:
         """Closes the transport (its pooled connections)."""

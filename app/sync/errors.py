@@ -1,10 +1,14 @@
 """The sync layer's errors (the tree is drawn in :mod:`app.sync`).
 
 Messages are plain English for the log; the UI picks the teacher's message by type.
-A full disk is reported with the storage layer's :class:`app.storage.errors.DiskFullError`.
+A full disk is reported with the storage layer's :class:`app.storage.errors.DiskFullError`;
+a download that would eat into the free space kept in reserve with its subclass
+:class:`LowDiskSpaceError`.
 """
 
 from __future__ import annotations
+
+from app.storage.errors import DiskFullError
 
 
 class SyncError(Exception):
@@ -38,7 +42,30 @@ class DownloadError(SyncError):
 
 
 class ChecksumError(DownloadError):
-    """The downloaded bytes are not the asset (wrong sha256 or size); they were deleted."""
+    """The downloaded bytes are not the asset (wrong sha256 or size); the bytes that did not
+    match were deleted."""
+
+
+class LowDiskSpaceError(DiskFullError):
+    """A download stopped (or did not start) because it would leave less free disk space than
+    the reserve; the bytes received so far are kept for later.
+
+    Attributes:
+        needed: bytes the download still needs on the disk, plus the reserve.
+        free: bytes free on the disk when it was checked.
+    """
+
+    def __init__(self, needed: int, free: int) -> None:
+        super().__init__(
+            f"not enough free disk space for the download: {_mb(needed)} needed "
+            f"(with the space kept free), {_mb(free)} free"
+        )
+        self.needed = needed
+        self.free = free
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:,.1f} MB"
 
 
 class NotEnrolledError(SyncError):

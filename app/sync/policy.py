@@ -10,6 +10,7 @@ the next morning) may wrap past midnight; ``start == end`` means all day.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -80,9 +81,7 @@ class TimeWindow:
         """How long until the window opens (zero when it is open)."""
         if self.is_open(now):
             return timedelta(0)
-        start = now.replace(
-            hour=self.start.hour, minute=self.start.minute, second=0, microsecond=0
-        )
+        start = now.replace(hour=self.start.hour, minute=self.start.minute, second=0, microsecond=0)
         if start <= now:
             start += timedelta(days=1)
         return start - now
@@ -122,7 +121,7 @@ def parse_rate(text: str) -> int:
     return _parse_amount(text, _RATE_UNITS, 'a rate such as "2 Mbit/s" or "200 KB/s"')
 
 
-def _parse_amount(text: str, units: dict[str, float], expected: str) -> int:
+def _parse_amount(text: str, units: Mapping[str, float], expected: str) -> int:
     if not text.strip():
         return 0
     match = _AMOUNT.match(text)

@@ -8,6 +8,9 @@ and forwards every connection to an upstream server. ``Faults`` says what goes w
         sync(server_url=proxy.url)            # every other connection is cut somewhere
         assert proxy.stats.count("reset_down") >= 1
 
+``corrupt_after_down`` flips a byte (XOR 0xFF) of what the server sends, N bytes in (headers
+count), and then every ``corrupt_every`` bytes; nothing else changes, so only a checksum finds it.
+
 Byte thresholds count, per connection and direction, the bytes forwarded since the connection
 opened or since the last ``set_faults``: a fault fires when more than N bytes would pass, so a
 response that fits in N bytes gets through whole. Each new connection is dealt its faults in turn:
@@ -41,7 +44,9 @@ Address = tuple[str, int]
 Bytes = int | tuple[int, int]
 """A byte count, or an inclusive (min, max) range drawn per connection."""
 Refuse = Literal["close", "reset", "unlisten"]
-FaultKind = Literal["reset_up", "reset_down", "stall", "truncate", "refuse", "cut", "no_upstream"]
+FaultKind = Literal[
+    "reset_up", "reset_down", "stall", "truncate", "corrupt", "refuse", "cut", "no_upstream"
+]
 Direction = Literal["up", "down"]
 Close = Literal["fin", "rst", "abort"]
 
@@ -63,6 +68,9 @@ class Faults:
         stall_after_down: forward N bytes to the client, then nothing, keeping the connection
             open until the client gives up, ``cut_all()``, or a ``set_faults`` that lifts it.
         truncate_after_down: forward N bytes to the client, then close both sides with a FIN.
+        corrupt_after_down: flip the byte at offset N of what the server sends (bits inverted),
+            the connection going on as if nothing happened.
+        corrupt_every: with ``corrupt_after_down``, flip one byte every this many bytes after.
         refuse: ``"close"`` accepts then closes (FIN), ``"reset"`` accepts then resets;
             ``"unlisten"`` stops listening (connect is refused) until faults without it are set,
             and ignores ``every``/``probability``/``max_faulty``. Live connections are kept:
@@ -79,6 +87,8 @@ class Faults:
     reset_after_down: Bytes | None = None
     stall_after_down: Bytes | None = None
     truncate_after_down: Bytes | None = None
+    corrupt_after_down: Bytes | None = None
+    corrupt_every: int | None = None
     refuse: Refuse | None = None
     every: int = 1
     probability: float = 1.0
@@ -91,8 +101,11 @@ class Faults:
             self.reset_after_down,
             self.stall_after_down,
             self.truncate_after_down,
+            self.corrupt_after_down,
         ):
             _check_bytes(n)
+        if self.corrupt_every is not None and self.corrupt_every < 1:
+            raise ValueError("corrupt_every must be >= 1")
         if self.delay_s < 0 or (self.bandwidth_bps is not None and self.bandwidth_bps <= 0):
             raise ValueError("delay_s must be >= 0 and bandwidth_bps > 0")
         if self.every < 1 or not 0.0 <= self.probability <= 1.0 or (self.max_faulty or 0) < 0:
@@ -144,6 +157,8 @@ class _Plan:
     reset_down: int | None = None
     stall_down: int | None = None
     truncate_down: int | None = None
+    corrupt_down: int | None = None
+    corrupt_every: int | None = None
     refuse: Literal["close", "reset"] | None = None
 
     def limit(self, direction: Direction) -> tuple[int, FaultKind] | None:
@@ -158,6 +173,16 @@ class _Plan:
         if direction == "down" and self.stall_down is not None:
             found.append((self.stall_down, "stall"))
         return min(found, key=lambda item: item[0], default=None)
+
+    def corrupted(self, sent: int, n: int) -> list[int]:
+        """Offsets, within the ``n`` bytes that follow the first ``sent`` sent down, to flip."""
+        first = self.corrupt_down
+        if first is None or sent + n <= first:
+            return []
+        if self.corrupt_every is None:
+            return [first - sent] if first >= sent else []
+        k = max(0, -(-(sent - first) // self.corrupt_every))  # the first flip at or after sent
+        return list(range(first + k * self.corrupt_every - sent, n, self.corrupt_every))
 
 
 @dataclass
@@ -183,6 +208,7 @@ class _Picker:
         roll = self._rng.random()
         reset_up, reset_down = self._draw(f.reset_after_up), self._draw(f.reset_after_down)
         stall, truncate = self._draw(f.stall_after_down), self._draw(f.truncate_after_down)
+        corrupt = self._draw(f.corrupt_after_down)  # draws nothing unless a range: old seeds hold
         faulty = (
             (self._index - 1) % f.every == 0
             and roll < f.probability
@@ -198,6 +224,8 @@ class _Picker:
             reset_down=reset_down,
             stall_down=stall,
             truncate_down=truncate,
+            corrupt_down=corrupt,
+            corrupt_every=f.corrupt_every,
             refuse=None if f.refuse == "unlisten" else f.refuse,
         )
 
@@ -332,6 +360,12 @@ class _Connection:
                 if self.closed:
                     return False
             piece, data = data[:n], data[n:]
+            if direction == "down" and (flips := self.plan.corrupted(self._sent["down"], n)):
+                damaged = bytearray(piece)
+                for offset in flips:
+                    damaged[offset] ^= 0xFF
+                    self.record("corrupt", self._sent["down"] + offset)
+                piece = bytes(damaged)
             dst.write(piece)
             self._sent[direction] += n
             self._tally.bytes[direction] += n

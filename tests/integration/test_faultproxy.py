@@ -202,6 +202,34 @@ def test_truncate_closes_cleanly_after_n_bytes(proxy: FaultProxy) -> None:
         requests.get(f"{proxy.url}/bytes/100000", timeout=5)
 
 
+def test_corrupt_flips_bytes_at_n_and_every_k_after_keeping_the_length(
+    proxy: FaultProxy,
+) -> None:
+    proxy.set_faults(Faults(corrupt_after_down=5000, corrupt_every=40_000))
+    with _raw_get(proxy, "/bytes/100000") as sock:
+        sock.shutdown(socket.SHUT_WR)
+        received, error = _drain(sock)
+    assert error is None
+    head = received.index(b"\r\n\r\n") + 4
+    body = received[head:]
+    assert len(body) == 100_000
+    flipped = [i + head for i in range(len(body)) if body[i] != BODY[i]]
+    assert flipped == [5000, 45_000, 85_000]
+    assert all(received[i] == BODY[i - head] ^ 0xFF for i in flipped)
+    _wait_for(lambda: proxy.stats.active == 0)
+    assert [f.after for f in proxy.stats.injected if f.kind == "corrupt"] == flipped
+
+
+def test_corrupt_once_spares_the_next_connection_with_every(proxy: FaultProxy) -> None:
+    proxy.set_faults(Faults(corrupt_after_down=3000, every=2))
+    first = requests.get(f"{proxy.url}/bytes/10000", timeout=5).content
+    with requests.Session() as session:  # a new connection
+        second = session.get(f"{proxy.url}/bytes/10000", timeout=5).content
+    assert first != BODY[:10000] and len(first) == 10000
+    assert second == BODY[:10000]
+    assert proxy.stats.count("corrupt") == 1
+
+
 def test_stall_fires_the_read_timeout(proxy: FaultProxy) -> None:
     proxy.set_faults(Faults(stall_after_down=10))
     start = time.monotonic()

@@ -173,6 +173,7 @@ def test_openapi_documents_the_routes_with_wire_models(client: TestClient) -> No
         "/api/v1/info",
         "/api/v1/catalog",
         "/api/v1/assets/{sha256}",
+        "/api/v1/assets/{sha256}/blocks",
         "/api/v1/devices/enroll",
         "/api/v1/sync/push",
         "/api/v1/sync/pull",

@@ -281,3 +281,18 @@ def _served(data: Path, url: str) -> Iterator[TestClient]:
 
 def _enroll(http: TestClient, code: str, name: str = "PC") -> Any:
     return http.post("/api/v1/devices/enroll", json={"code": code, "device_name": name})
+
+
+def test_publish_computes_block_digests_of_large_files_ahead(kit: Any, tmp_path: Path) -> None:
+    import hashlib
+
+    from server.blocks import SIDECAR_DIR, BlockDigests
+    from wire import blocks
+
+    video = kit.mp4(seed=9) + os.urandom(blocks.BLOCK_SIZE * blocks.MIN_BLOCKS + 1)
+    data = tmp_path / "data"
+    assert main(["publish", str(kit.course(video=video)), "--data-dir", str(data)]) == 0
+    sha = hashlib.sha256(video).hexdigest()
+    sidecar = BlockDigests(BlobStore(data / "blobs"), data / SIDECAR_DIR).sidecar(sha)
+    assert sidecar.is_file()
+    assert blocks.decode(sidecar.read_bytes())[-1] == bytes.fromhex(sha)

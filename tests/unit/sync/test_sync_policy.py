@@ -27,8 +27,15 @@ NIGHT = TimeWindow.parse("18:00-07:00")
 
 @pytest.mark.parametrize(
     ("at", "is_open"),
-    [("17:59", False), ("18:00", True), ("23:30", True), ("00:00", True), ("06:59", True),
-     ("07:00", False), ("12:00", False)],
+    [
+        ("17:59", False),
+        ("18:00", True),
+        ("23:30", True),
+        ("00:00", True),
+        ("06:59", True),
+        ("07:00", False),
+        ("12:00", False),
+    ],
 )
 def test_a_window_past_midnight(at: str, is_open: bool) -> None:
     now = datetime.combine(datetime(2026, 3, 2).date(), time.fromisoformat(at))
@@ -109,5 +116,5 @@ def test_the_county_profile_sets_the_download_rules(tmp_path: Path) -> None:
     with pytest.raises(CountyProfileError, match=r"county.toml.*\[downloads\].*HH:MM"):
         load_county(path)
     path.write_text("[downloads\n", encoding="utf-8")
-    with pytest.raises(CountyProfileError, match="county.toml"):
+    with pytest.raises(CountyProfileError, match=r"county\.toml"):
         load_county(path)
