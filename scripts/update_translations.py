@@ -67,10 +67,13 @@ def unfinished(ts: Path) -> list[str]:
     for message in ET.parse(ts).getroot().iter("message"):
         translation = message.find("translation")
         source = message.findtext("source") or ""
-        if translation is None or translation.get("type") in ("unfinished", "vanished", "obsolete"):
-            missing.append(source)
-        elif not (translation.text or "").strip() and not any(
-            (f.text or "").strip() for f in translation.iter("numerusform")
+        if (
+            translation is None
+            or translation.get("type") in ("unfinished", "vanished", "obsolete")
+            or (
+                not (translation.text or "").strip()
+                and not any((f.text or "").strip() for f in translation.iter("numerusform"))
+            )
         ):
             missing.append(source)
     return missing

@@ -92,7 +92,7 @@ def enqueue_course(
         course.download_requested_at = now
     missing = [
         sha
-        for sha, in session.execute(
+        for (sha,) in session.execute(
             select(Item.asset_sha256)
             .join(Asset, Asset.sha256 == Item.asset_sha256)
             .where(Item.course_id == course_id, Asset.stored_at.is_(None))
@@ -161,7 +161,9 @@ def enqueue_requested(session: Session, course_ids: list[str], *, clock: Clock =
     """
     queued = 0
     wanted = session.scalars(
-        select(Course.id).where(Course.id.in_(course_ids), Course.download_requested_at.is_not(None))
+        select(Course.id).where(
+            Course.id.in_(course_ids), Course.download_requested_at.is_not(None)
+        )
     ).all()
     for course_id in wanted:
         priority = session.scalar(
@@ -278,7 +280,7 @@ def note_failure(session: Session, sha256: str, error: str, *, clock: Clock = ut
 
 
 def retry_now(session: Session) -> None:
-    """"Try again" in the UI: assets waiting after a failure may go now."""
+    """ "Try again" in the UI: assets waiting after a failure may go now."""
     session.execute(update(QueuedDownload).values(retry_at=None))
 
 
@@ -302,9 +304,7 @@ def cancel_course(session: Session, course_id: str) -> None:
     """The course is no longer wanted: its assets leave the queue (partial files stay, cheap
     to resume if it is asked for again)."""
     session.execute(delete(QueuedDownload).where(QueuedDownload.course_id == course_id))
-    session.execute(
-        update(Course).where(Course.id == course_id).values(download_requested_at=None)
-    )
+    session.execute(update(Course).where(Course.id == course_id).values(download_requested_at=None))
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ QProgressBar { min-height: 26px; border: 1px solid #b9b0a0; border-radius: 6px;
 QProgressBar::chunk { background: #e0a050; border-radius: 5px; }
 QRadioButton { spacing: 8px; padding: 4px 8px 4px 0; }
 QRadioButton::indicator { width: 22px; height: 22px; }
+QCheckBox { spacing: 10px; padding: 4px 0; }
+QCheckBox::indicator { width: 22px; height: 22px; }
 QToolButton { background: #ffffff; border: 1px solid #d8cfbd; border-radius: 10px; }
 QToolButton:hover { background: #fff3df; }
 QStatusBar QLabel { font-size: 12pt; padding: 0 8px; }

@@ -93,7 +93,7 @@ class CourseDelegate(QStyledItemDelegate):
             return self.tr("Ready to use")
         if row.requested:
             return self.tr("Downloading")
-        return self.tr("%n item(s)", None, row.item_count)
+        return self.tr("%n item(s)").replace("%n", str(row.item_count))
 
 
 class CatalogPage(QWidget):
@@ -159,7 +159,7 @@ class CatalogPage(QWidget):
     def _update_labels(self) -> None:
         with self.context.db.read_session() as session:
             total = catalog.count_courses(session, self.model.search)
-        self.count_label.setText(self.tr("%n course(s)", None, total))
+        self.count_label.setText(self.tr("%n course(s)").replace("%n", str(total)))
         if total == 0 and self.model.search:
             self.empty.setText(
                 self.tr("No course matches \u201c%1\u201d. Try a shorter word.").replace(

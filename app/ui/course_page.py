@@ -1,15 +1,18 @@
-"""One course: what is in it, what this teacher has done, and a big Download button."""
+"""One course: what is in it, what this teacher has done, and a big Download button.
+
+"Download" queues the course; the download worker (:mod:`app.ui.download_worker`) fetches it in
+the background, and this page shows how far its files are from the worker's ticks, with a
+Pause/Resume button while any of them is queued. Opening an item that is not here yet queues it
+first (ahead of everything) and opens it when it has arrived.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
+import dataclasses
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -22,104 +25,49 @@ from PySide6.QtWidgets import (
 from app.context import AppContext
 from app.resources import asset
 from app.storage import catalog, progress
+from app.storage import downloads as queue
 from app.storage.catalog import CourseDetail, ItemRow
+from app.storage.downloads import QueuedAsset
 from app.storage.profiles import Teacher
-from app.storage.progress import ItemProgress
-from app.sync.downloads import CourseDownloadSummary, CourseTick, download_course
+from app.sync.download_runner import DownloadTick, DrainReport
 from app.ui import message
-from app.ui.texts import describe_error, format_duration, format_size
-from app.ui.workers import Op
+from app.ui.download_texts import describe_stop_short, progress_line
+from app.ui.download_worker import DownloadWorker
+from app.ui.item_row import ItemRowWidget
+from app.ui.texts import format_size
 
-
-class ItemRowWidget(QFrame):
-    """One item: icon, title, state, and an Open button."""
-
-    def __init__(self, item: ItemRow, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.item = item
-        self.setObjectName("itemRow")
-        self.setStyleSheet(
-            "#itemRow { background: white; border: 1px solid #e0d8c8; border-radius: 8px; }"
-        )
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
-        icon = QLabel()
-        icon.setPixmap(QIcon(str(asset("icons", f"{item.kind}.svg"))).pixmap(QSize(36, 36)))
-        layout.addWidget(icon)
-        texts = QVBoxLayout()
-        title = QLabel(item.title)
-        title.setStyleSheet("font-weight: bold;")
-        title.setWordWrap(True)
-        texts.addWidget(title)
-        self.state = QLabel()
-        self.state.setProperty("role", "hint")
-        texts.addWidget(self.state)
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 1000)
-        self.bar.setTextVisible(False)
-        self.bar.setMaximumHeight(12)
-        self.bar.setMinimumHeight(12)
-        self.bar.hide()
-        texts.addWidget(self.bar)
-        layout.addLayout(texts, 1)
-        self.open_button = QPushButton(self.tr("Open"))
-        self.open_button.setMinimumWidth(120)
-        layout.addWidget(self.open_button)
-
-    def show_downloading(self, done: int, size: int) -> None:
-        self.state.setText(
-            self.tr("Downloading: %1 of %2")
-            .replace("%1", format_size(done))
-            .replace("%2", format_size(size))
-        )
-        self.state.setStyleSheet("")
-        self.bar.setValue(int(1000 * done / size) if size else 0)
-        self.bar.show()
-
-    def show_state(self, stored: bool, done_by_teacher: ItemProgress) -> None:
-        self.bar.hide()
-        self.open_button.setEnabled(stored)
-        if not stored:
-            self.state.setText(
-                self.tr("Not downloaded yet (%1)").replace("%1", format_size(self.item.size))
-            )
-            return
-        if done_by_teacher.done:
-            self.state.setText("\u2714 " + self.tr("Done"))
-            self.state.setStyleSheet("color: #2e7d32; font-weight: bold;")
-            return
-        self.state.setStyleSheet("")
-        if done_by_teacher.started:
-            percent = int(done_by_teacher.share * 100)
-            if self.item.kind == "video":
-                text = self.tr("Watched %1%").replace("%1", str(percent))
-            else:
-                text = self.tr("Read %1%").replace("%1", str(percent))
-            self.state.setText(text)
-        else:
-            self.state.setText(self.tr("Ready - not started"))
+BUTTON_HEIGHT = 56
 
 
 class CoursePage(QWidget):
     """Signals:
-    item_opened(ItemRow): the teacher pressed Open on a downloaded item.
+    item_opened(ItemRow): the teacher opened an item that is on this computer.
     back(): the teacher wants the course list again.
     course_changed(str): a download changed what is stored for this course.
+    downloads_requested(): the teacher wants the Downloads page.
     """
 
     item_opened = Signal(object)
     back = Signal()
     course_changed = Signal(str)
+    downloads_requested = Signal()
 
-    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, context: AppContext, downloads: DownloadWorker, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.context = context
+        self.downloads = downloads
         self.teacher: Teacher | None = None
         self.detail: CourseDetail | None = None
         self.rows: dict[str, ItemRowWidget] = {}
-        self._stop = threading.Event()
-        self._downloading: str | None = None
-        self._started_at = 0.0
+        # This course's queued files, by sha256 (``have`` kept current from the ticks).
+        self.queued: dict[str, QueuedAsset] = {}
+        self.paused = False
+        # An item opened before it was here: it opens when it arrives.
+        self.waiting_item: ItemRow | None = None
+        self._active = ""
+        self._events: dict[str, list[progress.Event]] = {}
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)
@@ -136,20 +84,37 @@ class CoursePage(QWidget):
         bar = QHBoxLayout()
         self.download_button = QPushButton(QIcon(str(asset("icons", "download.svg"))), "")
         self.download_button.setProperty("primary", True)
-        self.download_button.setMinimumHeight(56)
+        self.download_button.setMinimumHeight(BUTTON_HEIGHT)
         self.download_button.clicked.connect(self.start_download)
         bar.addWidget(self.download_button)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
         self.progress.hide()
         bar.addWidget(self.progress, 1)
+        self.pause_button = QPushButton()
+        self.pause_button.setMinimumHeight(BUTTON_HEIGHT)
+        self.pause_button.setMinimumWidth(140)
+        self.pause_button.setIconSize(QSize(22, 22))
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.pause_button.hide()
+        bar.addWidget(self.pause_button)
         self.ready_label = QLabel()
         self.ready_label.setStyleSheet("color: #2e7d32; font-weight: bold;")
+        self.ready_label.setWordWrap(True)
         bar.addWidget(self.ready_label, 1)
         layout.addLayout(bar)
+        info_row = QHBoxLayout()
         self.download_info = QLabel()
-        self.download_info.setProperty("role", "hint")
-        layout.addWidget(self.download_info)
+        self.download_info.setObjectName("courseDownloadInfo")
+        self.download_info.setWordWrap(True)
+        info_row.addWidget(self.download_info, 1)
+        self.all_downloads_button = QPushButton(self.tr("See all downloads"))
+        self.all_downloads_button.setMinimumHeight(48)
+        self.all_downloads_button.clicked.connect(self.downloads_requested.emit)
+        self.all_downloads_button.hide()
+        info_row.addWidget(self.all_downloads_button)
+        layout.addLayout(info_row)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -160,6 +125,11 @@ class CoursePage(QWidget):
         scroll.setWidget(self.items_host)
         layout.addWidget(scroll, 1)
 
+        downloads.ticked.connect(self.on_tick)
+        downloads.queue_changed.connect(self._queue_changed)
+        downloads.stored.connect(self._stored)
+        downloads.finished.connect(self._run_finished)
+
     def show_course(self, course_id: str, teacher: Teacher) -> None:
         self.teacher = teacher
         with self.context.db.read_session() as session:
@@ -168,6 +138,7 @@ class CoursePage(QWidget):
             message.error(self.tr("This course is no longer in the catalog."))
             self.back.emit()
             return
+        self.waiting_item = None
         self.title.setText(self.detail.title)
         self.description.setText(self.detail.description)
         while self.items_layout.count():
@@ -184,112 +155,204 @@ class CoursePage(QWidget):
                 heading.setStyleSheet("font-size: 15pt; font-weight: bold; margin-top: 8px;")
                 self.items_layout.addWidget(heading)
             row = ItemRowWidget(item)
-            row.open_button.clicked.connect(lambda _=False, it=item: self.item_opened.emit(it))
+            row.open_button.clicked.connect(lambda _=False, key=item.id: self.open_clicked(key))
             self.items_layout.addWidget(row)
             self.rows[item.id] = row
         self.refresh_states()
 
     def refresh_states(self) -> None:
-        """Re-reads what is stored and what the teacher has done."""
+        """Re-reads what is stored, what is queued, and what the teacher has done."""
         if self.detail is None or self.teacher is None:
             return
         with self.context.db.read_session() as session:
             self.detail = catalog.course_detail(session, self.detail.id) or self.detail
             events = progress.events_for(session, self.teacher, [i.id for i in self.detail.items])
+            shas = {i.sha256 for i in self.detail.items}
+            queued = [
+                q for q in queue.queued(session, self.context.paths.partial) if q.sha256 in shas
+            ]
+            paused_all = queue.paused_all(session)
+        self._events = events
+        tick = self.downloads.last_tick
+        self.queued = {q.sha256: q for q in queued}
+        if tick is not None and tick.current.sha256 in self.queued:
+            self._active = tick.current.sha256
+            self.queued[self._active] = dataclasses.replace(
+                self.queued[self._active], have=tick.have
+            )
+        else:
+            self._active = ""
+        self.paused = bool(queued) and (paused_all or all(q.paused for q in queued))
         for item in self.detail.items:
             row = self.rows.get(item.id)
             if row is not None:
                 row.item = item
-                row.show_state(item.stored, progress.derive(item.kind, events[item.id]))
+                self._show_row(row)
         missing = [i for i in self.detail.items if not i.stored]
-        busy = self._downloading == self.detail.id
-        self.download_button.setVisible(bool(missing) and not busy)
+        not_queued = {i.sha256: i for i in missing if i.sha256 not in self.queued}
+        busy = bool(self.queued)
+        self.download_button.setVisible(bool(not_queued))
+        self.download_button.setText(
+            self.tr("Download this course (%1)").replace(
+                "%1", format_size(sum(i.size for i in not_queued.values()))
+            )
+        )
         self.progress.setVisible(busy)
+        self.pause_button.setVisible(busy)
+        self.pause_button.setText(
+            self.tr("Resume download") if self.paused else self.tr("Pause download")
+        )
+        self.pause_button.setIcon(
+            QIcon(str(asset("icons", "play.svg" if self.paused else "pause.svg")))
+        )
+        self.all_downloads_button.setVisible(busy)
         self.ready_label.setVisible(not missing)
         self.ready_label.setText(
             "\u2714 " + self.tr("Downloaded: you can use this course without the network.")
         )
-        size = sum(i.size for i in {i.sha256: i for i in missing}.values())
-        self.download_button.setText(
-            self.tr("Download this course (%1)").replace("%1", format_size(size))
+        self._show_course_progress()
+        self._open_waiting_item()
+
+    def _show_row(self, row: ItemRowWidget) -> None:
+        item = row.item
+        queued = self.queued.get(item.sha256)
+        if item.stored or queued is None:
+            row.show_state(item.stored, progress.derive(item.kind, self._events.get(item.id, [])))
+        elif item.sha256 == self._active and not self.paused:
+            row.show_downloading(queued.have, queued.size)
+        else:
+            first = self.waiting_item is not None and self.waiting_item.id == item.id
+            row.show_queued(queued, self.paused, first)
+
+    def _show_course_progress(self) -> None:
+        """The course's bar and the line under it."""
+        if self.detail is None:
+            return
+        sizes = {i.sha256: i for i in self.detail.items}
+        total = sum(i.size for i in sizes.values())
+        have = sum(i.size for i in sizes.values() if i.stored) + sum(
+            q.have for q in self.queued.values()
         )
-        if not busy:
-            self.download_info.setText("")
+        self.progress.setValue(int(1000 * have / total) if total else 0)
+        self.download_info.setText(self._info_text(have, total))
+
+    def _info_text(self, have: int, total: int) -> str:
+        if not self.queued:
+            return ""
+        if self.paused:
+            return self.tr('Paused. Press "Resume download" to continue.')
+        if self.waiting_item is not None:
+            if self.waiting_item.kind == "video":
+                return self.tr(
+                    "This video is being downloaded first. It will open by itself when it is ready."
+                )
+            return self.tr(
+                "This item is being downloaded first. It will open by itself when it is ready."
+            )
+        tick = self.downloads.last_tick
+        if self.downloads.running and tick is not None:
+            if self._active:
+                eta = (total - have) / tick.rate if tick.rate > 0 else None
+                return self.tr("Downloading: %1").replace(
+                    "%1", progress_line(have, total, tick.rate, eta)
+                )
+            return self.tr("Waiting: other downloads go first (%1).").replace(
+                "%1", tick.current.course_title
+            )
+        if not self.downloads.running:
+            stopped = describe_stop_short(
+                self.downloads.last_report, self.context.download_policy().window
+            )
+            if stopped is not None:
+                return stopped
+        return (
+            self.tr("Waiting to download: %1 of %2 here.")
+            .replace("%1", format_size(have))
+            .replace("%2", format_size(total))
+        )
+
+    # Opening ---------------------------------------------------------------------------------
+    def open_clicked(self, item_id: str) -> None:
+        row = self.rows.get(item_id)
+        if row is None:
+            return
+        if row.item.stored:
+            self.item_opened.emit(row.item)
+        else:
+            self.download_first(row.item)
+
+    def download_first(self, item: ItemRow) -> None:
+        """Queues ``item`` ahead of everything; it opens when it is here."""
+        if not self.context.server_url:
+            message.error(self._no_server_text())
+            return
+        self.waiting_item = item
+        self.downloads.queue_item(item.id)  # queue_changed redraws the page
+        if item.kind == "video":
+            text = self.tr(
+                "This video is being downloaded first. It will open by itself when it is ready."
+            )
+        else:
+            text = self.tr(
+                "This item is being downloaded first. It will open by itself when it is ready."
+            )
+        message.info(text)
+
+    def _open_waiting_item(self) -> None:
+        item = self.waiting_item
+        if item is None or self.detail is None:
+            return
+        now = next((i for i in self.detail.items if i.id == item.id), None)
+        if now is None or not now.stored:
+            return
+        self.waiting_item = None
+        self._show_course_progress()
+        if self.isVisible():
+            self.item_opened.emit(now)
 
     # Downloads ------------------------------------------------------------------------------
     def start_download(self) -> None:
-        if self.detail is None or self._downloading is not None:
+        if self.detail is None:
             return
-        client = self.context.client()
-        if client is None:
-            message.error(
-                self.tr(
-                    "No county server is set up on this computer, so nothing can be downloaded."
-                )
-            )
+        if not self.context.server_url:
+            message.error(self._no_server_text())
             return
-        course_id = self.detail.id
-        self._downloading = course_id
-        self._stop.clear()
-        self._started_at = time.monotonic()
-        self.progress.setValue(0)
-        self.download_info.setText(self.tr("Starting the download..."))
-        self.refresh_states()
-        context = self.context
-        stop = self._stop
+        self.downloads.queue_course(self.detail.id)  # queue_changed redraws the page
 
-        def work(report: Callable[[CourseTick], None]) -> CourseDownloadSummary:
+    def toggle_pause(self) -> None:
+        if self.detail is not None:
+            self.downloads.pause_course(self.detail.id, not self.paused)
 
-            return download_course(
-                context.db,
-                client,
-                context.content,
-                context.paths.partial,
-                course_id,
-                on_progress=report,
-                should_stop=stop.is_set,
-            )
+    def _no_server_text(self) -> str:
+        return self.tr("No county server is set up on this computer, so nothing can be downloaded.")
 
-        Op(self, work).progress(self._on_tick).success(
-            lambda summary: self._finished(course_id, summary)
-        ).failure(lambda exc: self._finished(course_id, exc)).run()
-
-    def _on_tick(self, tick: CourseTick) -> None:
-        if tick.total <= 0:
+    def on_tick(self, tick: DownloadTick) -> None:
+        if self.detail is None or not self.queued:
             return
-        if tick.sha256 and self.detail is not None:
-            for item in self.detail.items:
-                if item.sha256 == tick.sha256 and item.id in self.rows:
-                    self.rows[item.id].show_downloading(tick.asset_done, tick.asset_size)
-        self.progress.setValue(int(1000 * tick.done / tick.total))
-        elapsed = max(0.001, time.monotonic() - self._started_at)
-        speed = tick.done / elapsed
-        left = (tick.total - tick.done) / speed if speed > 0 else 0
-        self.download_info.setText(
-            self.tr("%1 of %2 - %3/s - about %4 left")
-            .replace("%1", format_size(tick.done))
-            .replace("%2", format_size(tick.total))
-            .replace("%3", format_size(int(speed)))
-            .replace("%4", format_duration(left))
-        )
+        sha = tick.current.sha256
+        previous = self._active
+        self._active = sha if sha in self.queued else ""
+        if previous and previous != self._active:
+            for row in self._rows_of(previous):
+                self._show_row(row)
+        if self._active:
+            self.queued[sha] = dataclasses.replace(self.queued[sha], have=tick.have)
+            for row in self._rows_of(sha):
+                self._show_row(row)
+        self._show_course_progress()
 
-    def _finished(self, course_id: str, outcome: CourseDownloadSummary | BaseException) -> None:
-        self._downloading = None
-        if isinstance(outcome, BaseException):
-            text = describe_error(outcome)
-            if text is None:
-                raise outcome
-            message.error(text)
-        elif outcome.failed:
-            from app.sync.errors import ChecksumError
+    def _rows_of(self, sha256: str) -> list[ItemRowWidget]:
+        return [row for row in self.rows.values() if row.item.sha256 == sha256]
 
-            message.error(describe_error(ChecksumError("")) or "")
-        self.course_changed.emit(course_id)
-        self.refresh_states()
+    def _queue_changed(self) -> None:
+        if self.detail is not None and self.teacher is not None:
+            self.refresh_states()
 
-    def stop_downloads(self) -> None:
-        self._stop.set()
+    def _stored(self, stored: QueuedAsset) -> None:
+        if self.detail is not None and any(i.sha256 == stored.sha256 for i in self.detail.items):
+            self.course_changed.emit(self.detail.id)
 
-    @property
-    def downloading(self) -> bool:
-        return self._downloading is not None
+    def _run_finished(self, _report: DrainReport) -> None:
+        self._active = ""
+        if self.detail is not None and self.teacher is not None:
+            self.refresh_states()

@@ -1,9 +1,10 @@
 """The main window: a header with who is learning, the pages, and the status line.
 
-Pages: profile picker -> course list -> one course -> video or document. Players are made the
-first time they are needed (QtMultimedia and QtPdf are not loaded at start-up). The window owns
-the sync worker and opens the dialogs around it (connecting this PC, bringing a teacher from
-another PC, the records the server refused).
+Pages: profile picker -> course list -> one course -> video or document, and the Downloads page
+(from the header's Downloads button, on every page). Players are made the first time they are
+needed (QtMultimedia and QtPdf are not loaded at start-up). The window owns the sync and download
+workers and opens the dialogs around them (connecting this PC, bringing a teacher from another
+PC, the records the server refused).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from app.ui import message
 from app.ui.catalog_page import CatalogPage
 from app.ui.claim_dialog import ClaimDialog
 from app.ui.course_page import CoursePage
+from app.ui.download_worker import DownloadWorker
+from app.ui.downloads_page import DownloadsButton, DownloadsPage
 from app.ui.enroll_dialog import EnrollDialog, TransportFactory
 from app.ui.problems_dialog import ProblemsDialog
 from app.ui.profile_page import ProfilePage
@@ -41,12 +44,16 @@ from app.ui.texts import describe_error, describe_sync_error
 from app.ui.workers import Op
 
 if TYPE_CHECKING:
+    from app.storage.downloads import QueuedAsset
+    from app.sync.download_runner import DrainReport, StopReason
     from app.sync.engine import SyncReport
     from app.ui.document_page import DocumentPage
     from app.ui.video_page import VideoPage
 
 #: How long closing the window waits for a running sync to reach its next stopping point.
 SYNC_CLOSE_WAIT_S = 5.0
+# How long it waits for a running download to stop after its current chunk.
+DOWNLOAD_CLOSE_WAIT_S = 5.0
 
 
 class MainWindow(QMainWindow):
@@ -71,6 +78,8 @@ class MainWindow(QMainWindow):
         self._last_failure: type[BaseException] | None = None
         self._video: VideoPage | None = None
         self._document: DocumentPage | None = None
+        self._before_downloads: QWidget | None = None
+        self._last_stop: StopReason | None = None
         self.setWindowTitle(self.tr("Lamplight - teacher training"))
         self.resize(1100, 760)
 
@@ -87,6 +96,11 @@ class MainWindow(QMainWindow):
         app_name.setStyleSheet("font-size: 18pt; font-weight: bold;")
         bar.addWidget(app_name)
         bar.addStretch(1)
+        self.downloads = DownloadWorker(context, self)
+        self.downloads_button = DownloadsButton(context, self.downloads)
+        self.downloads_button.clicked.connect(self.show_downloads)
+        bar.addWidget(self.downloads_button)
+        bar.addSpacing(16)
         self.teacher_label = QLabel()
         bar.addWidget(self.teacher_label)
         self.switch_button = QPushButton(self.tr("Switch teacher"))
@@ -101,14 +115,20 @@ class MainWindow(QMainWindow):
 
         self.profiles = ProfilePage(context)
         self.catalog = CatalogPage(context)
-        self.course = CoursePage(context)
-        for page in (self.profiles, self.catalog, self.course):
+        self.course = CoursePage(context, self.downloads)
+        self.downloads_page = DownloadsPage(context, self.downloads)
+        for page in (self.profiles, self.catalog, self.course, self.downloads_page):
             self.stack.addWidget(page)
         self.profiles.opened.connect(self.sign_in)
         self.catalog.course_chosen.connect(self.open_course)
         self.course.back.connect(self.show_catalog)
         self.course.item_opened.connect(self.open_item)
         self.course.course_changed.connect(self.catalog.refresh_course)
+        self.course.downloads_requested.connect(self.show_downloads)
+        self.downloads_page.back.connect(self.leave_downloads)
+        self.downloads_page.connect_requested.connect(lambda: self.ask_enrollment())
+        self.downloads.stored.connect(self._asset_stored)
+        self.downloads.finished.connect(self._downloads_stopped)
 
         self.profiles.elsewhere_requested.connect(self.claim_profile)
 
@@ -122,6 +142,9 @@ class MainWindow(QMainWindow):
         self.sync.enrollment_needed.connect(self._enrollment_needed)
         self.status.sync_requested.connect(self.sync.sync_now)
         self.status.server_back.connect(self.sync.sync_now)
+        self.status.server_back.connect(self.downloads.wake)
+        # A sync may have queued what the county marked for every school, and the server is there.
+        self.sync.finished.connect(lambda _report: self.downloads.wake())
         self.status.connect_requested.connect(lambda: self.ask_enrollment())
         self.status.problems_requested.connect(self.show_problems)
         message.bus().listen(self.show_message)
@@ -159,6 +182,9 @@ class MainWindow(QMainWindow):
     def open_item(self, item: ItemRow) -> None:
         if self.teacher is None:
             return
+        if not item.stored:  # not here yet: it is fetched first, and opens when it arrives
+            self.course.download_first(item)
+            return
         page: QWidget
         if item.kind == "video":
             page = self.video_page()
@@ -178,6 +204,31 @@ class MainWindow(QMainWindow):
         self.course.refresh_states()
         self.stack.setCurrentWidget(self.course)
         self.status.show_state()  # what the teacher just did waits to be sent
+
+    def show_downloads(self) -> None:
+        """The Downloads page; its Back button returns to the page the teacher was on."""
+        current = self.stack.currentWidget()
+        if current is self.downloads_page:
+            return
+        if current is self._video and self._video is not None and self._video.item is not None:
+            self._video.close_video()  # records what was watched; back on the course page
+        elif (
+            current is self._document
+            and self._document is not None
+            and self._document.item is not None
+        ):
+            self._document.close_document()
+        self._before_downloads = self.stack.currentWidget()
+        self.stack.setCurrentWidget(self.downloads_page)
+
+    def leave_downloads(self) -> None:
+        page = self._before_downloads
+        self._before_downloads = None
+        if page is None or (page is not self.profiles and self.teacher is None):
+            page = self.profiles if self.teacher is None else self.catalog
+        if page is self.course:
+            self.course.refresh_states()
+        self.stack.setCurrentWidget(page)
 
     def video_page(self) -> VideoPage:
         if self._video is None:
@@ -205,6 +256,7 @@ class MainWindow(QMainWindow):
         if not self.sync.enrolled():
             self.refresh_catalog()
         self.sync.start()
+        self.downloads.start()
 
     def refresh_catalog(self) -> None:
         client = self.context.client()
@@ -238,6 +290,23 @@ class MainWindow(QMainWindow):
         if not isinstance(exc, OfflineError | NotEnrolledError | DeviceRevokedError):
             message.error(text)
         self.catalog_refreshed.emit(-1)
+
+    # Downloads -------------------------------------------------------------------------------
+    def _asset_stored(self, asset: QueuedAsset) -> None:
+        self.catalog.refresh_course(asset.course_id)
+
+    def _downloads_stopped(self, report: DrainReport) -> None:
+        from app.sync.download_runner import StopReason
+
+        if report.stored:  # a file may belong to other courses too: redraw the list
+            self.catalog.reload()
+        # A full disk needs someone to act: say it once, not at every retry.
+        if report.reason is StopReason.DISK and self._last_stop != StopReason.DISK:
+            from app.ui.download_texts import describe_disk_full
+
+            message.error(describe_disk_full())
+        if report.reason is not StopReason.STOPPED:
+            self._last_stop = report.reason
 
     # Sync ------------------------------------------------------------------------------------
     def _sync_finished(self, report: SyncReport) -> None:
@@ -303,6 +372,8 @@ class MainWindow(QMainWindow):
         )
         self.status.show_state()
         self.sync.start()
+        self.downloads.start()
+        self.downloads_page.queue_changed()
 
     def claim_profile(self) -> None:
         """A teacher from another PC: enroll first if needed, then find them and check the PIN."""
@@ -358,9 +429,11 @@ class MainWindow(QMainWindow):
             self._video.close_video()
         if self._document is not None and self._document.item is not None:
             self._document.close_document()
-        self.course.stop_downloads()
         self.status.timer.stop()
         self.sync.stop()
-        # Let a running sync reach its next stopping point before the database is closed.
+        self.downloads.stop()
+        # Let a running sync and download reach their next stopping point before the database
+        # is closed (the download keeps its bytes and resumes at the next start).
         self.sync.wait_idle(SYNC_CLOSE_WAIT_S)
+        self.downloads.wait_idle(DOWNLOAD_CLOSE_WAIT_S)
         super().closeEvent(event)

@@ -171,7 +171,7 @@ class StatusLine(QWidget):
         self.sync_button.setEnabled(not self.syncing)
         self.problems_button.setVisible(problems > 0)
         self.problems_button.setText(
-            self.tr("%n record(s) were not accepted \u2014 Details", None, problems)
+            self.tr("%n record(s) were not accepted \u2014 Details").replace("%n", str(problems))
         )
         if not configured:
             self._show(self.tr("No county server set up: working offline"), OFFLINE_COLOUR)
@@ -187,7 +187,7 @@ class StatusLine(QWidget):
         else:
             parts.append(self.tr("This computer is not connected to the county server yet"))
         if waiting:
-            parts.append(self.tr("%n record(s) waiting to be sent", None, waiting))
+            parts.append(self.tr("%n record(s) waiting to be sent").replace("%n", str(waiting)))
         elif enrolled and last_sync:
             parts.append(self.tr("Everything is sent"))
         self._show(" \u00b7 ".join(parts), ONLINE_COLOUR if self.online else OFFLINE_COLOUR)

@@ -29,8 +29,8 @@ def describe_error(exc: BaseException) -> str | None:
 
     if isinstance(exc, WrongPinError):
         return QCoreApplication.translate(
-            "Texts", "That PIN is not right. You can try %n more time(s).", None, exc.attempts_left
-        )
+            "Texts", "That PIN is not right. You can try %n more time(s)."
+        ).replace("%n", str(exc.attempts_left))
     if isinstance(exc, ProfileLockedError):
         return QCoreApplication.translate(
             "Texts", "Too many wrong PINs. Please wait one minute, then try again."
@@ -69,20 +69,21 @@ def describe_error(exc: BaseException) -> str | None:
         if exc.attempts_left is None:
             return QCoreApplication.translate("Texts", "That PIN is not right. Please try again.")
         return QCoreApplication.translate(
-            "Texts", "That PIN is not right. You can try %n more time(s).", None, exc.attempts_left
-        )
+            "Texts", "That PIN is not right. You can try %n more time(s)."
+        ).replace("%n", str(exc.attempts_left))
     if isinstance(exc, sync_errors.TooManyAttemptsError):
         if not exc.retry_after:
             return QCoreApplication.translate(
                 "Texts", "Too many wrong tries. Please wait a while, then try again."
             )
         at = (datetime.now().astimezone() + timedelta(seconds=exc.retry_after)).strftime("%H:%M")
-        return QCoreApplication.translate(
-            "Texts",
-            "Too many wrong tries. Please try again after %1 (in about %n minute(s)).",
-            None,
-            max(1, math.ceil(exc.retry_after / 60)),
-        ).replace("%1", at)
+        return (
+            QCoreApplication.translate(
+                "Texts", "Too many wrong tries. Please try again after %1 (in about %n minute(s))."
+            )
+            .replace("%n", str(max(1, math.ceil(exc.retry_after / 60))))
+            .replace("%1", at)
+        )
     if isinstance(exc, sync_errors.SyncBusyError):
         return QCoreApplication.translate(
             "Texts",
@@ -160,12 +161,13 @@ def format_when(iso: str, today: date | None = None) -> str:
 
 
 def format_size(size: int) -> str:
-    """``12.3 MB`` style, for people."""
+    """``12.3 MB`` style, for people (``0 KB`` for nothing, ``1 KB`` for a few bytes)."""
     if size < 1024 * 1024:
-        return QCoreApplication.translate("Texts", "%1 KB").replace(
-            "%1", f"{max(1, round(size / 1024))}"
-        )
-    return QCoreApplication.translate("Texts", "%1 MB").replace("%1", f"{size / (1024 * 1024):.1f}")
+        kb = 0 if size <= 0 else max(1, round(size / 1024))
+        return QCoreApplication.translate("Texts", "%1 KB").replace("%1", f"{kb}")
+    if size < 1024**3:
+        return QCoreApplication.translate("Texts", "%1 MB").replace("%1", f"{size / 1024**2:.1f}")
+    return QCoreApplication.translate("Texts", "%1 GB").replace("%1", f"{size / 1024**3:.2f}")
 
 
 def format_duration(seconds: float) -> str:

@@ -11,11 +11,9 @@
         <source>Search courses: type a word from the title</source>
         <translation>搜索课程：输入课程名称中的词</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <source>%n course(s)</source>
-        <translation>
-            <numerusform>共 %n 门课程</numerusform>
-        </translation>
+        <translation>共 %n 门课程</translation>
     </message>
     <message>
         <source>No course matches “%1”. Try a shorter word.</source>
@@ -114,6 +112,17 @@
     </message>
 </context>
 <context>
+    <name>CourseButton</name>
+    <message>
+        <source>Resume this course</source>
+        <translation>继续这门课</translation>
+    </message>
+    <message>
+        <source>Pause this course</source>
+        <translation>暂停这门课</translation>
+    </message>
+</context>
+<context>
     <name>CourseDelegate</name>
     <message>
         <source>Ready to use</source>
@@ -123,11 +132,9 @@
         <source>Downloading</source>
         <translation>正在下载</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <source>%n item(s)</source>
-        <translation>
-            <numerusform>%n 项内容</numerusform>
-        </translation>
+        <translation>%n 项内容</translation>
     </message>
 </context>
 <context>
@@ -135,6 +142,10 @@
     <message>
         <source>All courses</source>
         <translation>全部课程</translation>
+    </message>
+    <message>
+        <source>See all downloads</source>
+        <translation>查看全部下载</translation>
     </message>
     <message>
         <source>This course is no longer in the catalog.</source>
@@ -149,16 +160,40 @@
         <translation>下载这门课程（%1）</translation>
     </message>
     <message>
+        <source>Resume download</source>
+        <translation>继续下载</translation>
+    </message>
+    <message>
+        <source>Pause download</source>
+        <translation>暂停下载</translation>
+    </message>
+    <message>
+        <source>Paused. Press &quot;Resume download&quot; to continue.</source>
+        <translation>已暂停。点击“继续下载”可以接着下载。</translation>
+    </message>
+    <message>
+        <source>This video is being downloaded first. It will open by itself when it is ready.</source>
+        <translation>正在优先下载这段视频，下载好后会自动打开。</translation>
+    </message>
+    <message>
+        <source>This item is being downloaded first. It will open by itself when it is ready.</source>
+        <translation>正在优先下载这项内容，下载好后会自动打开。</translation>
+    </message>
+    <message>
+        <source>Downloading: %1</source>
+        <translation>正在下载：%1</translation>
+    </message>
+    <message>
+        <source>Waiting: other downloads go first (%1).</source>
+        <translation>等待中：正在先下载别的课程（%1）。</translation>
+    </message>
+    <message>
+        <source>Waiting to download: %1 of %2 here.</source>
+        <translation>等待下载：已下载 %1，共 %2。</translation>
+    </message>
+    <message>
         <source>No county server is set up on this computer, so nothing can be downloaded.</source>
         <translation>这台电脑还没有设置县里的服务器，所以无法下载。</translation>
-    </message>
-    <message>
-        <source>Starting the download...</source>
-        <translation>正在开始下载……</translation>
-    </message>
-    <message>
-        <source>%1 of %2 - %3/s - about %4 left</source>
-        <translation>已下载 %1 / %2，速度 %3/秒，大约还需 %4</translation>
     </message>
 </context>
 <context>
@@ -197,6 +232,281 @@
     <message>
         <source>Page %1 of %2</source>
         <translation>第 %1 页 / 共 %2 页</translation>
+    </message>
+</context>
+<context>
+    <name>DownloadDelegate</name>
+    <message>
+        <source>%n file(s) left</source>
+        <translation>还剩 %n 个文件</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 / %2</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>Downloading now</source>
+        <translation>正在下载</translation>
+    </message>
+    <message>
+        <source>Could not download yet · tries again at %1</source>
+        <translation>暂时没下载成功 · %1 自动再试</translation>
+    </message>
+    <message>
+        <source>Goes first</source>
+        <translation>优先下载</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>等待下载</translation>
+    </message>
+</context>
+<context>
+    <name>DownloadSettingsDialog</name>
+    <message>
+        <source>No limit</source>
+        <translation>不限速</translation>
+    </message>
+    <message>
+        <source>Download settings</source>
+        <translation>下载设置</translation>
+    </message>
+    <message>
+        <source>These rules are for this computer. Downloads that are running follow them within a few seconds.</source>
+        <translation>这些设置只对这台电脑有效。正在进行的下载几秒钟内就会按新设置执行。</translation>
+    </message>
+    <message>
+        <source>Only download at these hours</source>
+        <translation>只在下面的时间下载</translation>
+    </message>
+    <message>
+        <source>from</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <source>For example from 18:00 to 07:00: after school until the next morning, so the school&apos;s network stays free for teaching.</source>
+        <translation>例如从 18:00 到 07:00：放学后到第二天早上。这样上课时学校的网络不受影响。</translation>
+    </message>
+    <message>
+        <source>Speed limit</source>
+        <translation>限制速度</translation>
+    </message>
+    <message>
+        <source>Other speed…</source>
+        <translation>其他速度……</translation>
+    </message>
+    <message>
+        <source>A limit leaves part of the school&apos;s network free for others.</source>
+        <translation>限速可以给学校里的其他人留出一部分网络。</translation>
+    </message>
+    <message>
+        <source>Disk space to keep free</source>
+        <translation>保留的磁盘空间</translation>
+    </message>
+    <message>
+        <source>Downloads stop before the disk has less than this free.</source>
+        <translation>磁盘剩余空间快要少于这个数时，下载会停下来。</translation>
+    </message>
+    <message>
+        <source>Use the county&apos;s settings</source>
+        <translation>使用县里的设置</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>from %1 to %2</source>
+        <translation>%1 到 %2</translation>
+    </message>
+    <message>
+        <source>at any time</source>
+        <translation>全天</translation>
+    </message>
+    <message>
+        <source>Your county&apos;s settings: download %1 · speed: %2 · keep %3 GB free</source>
+        <translation>县里的设置：下载时间 %1 · 速度：%2 · 保留 %3 GB 空闲空间</translation>
+    </message>
+    <message>
+        <source>The start and the end are the same time. Choose two different times.</source>
+        <translation>开始和结束是同一个时间。请选两个不同的时间。</translation>
+    </message>
+</context>
+<context>
+    <name>Downloads</name>
+    <message>
+        <source>No county server is set up on this computer, so nothing can be downloaded.</source>
+        <translation>这台电脑还没有设置县里的服务器，所以无法下载。</translation>
+    </message>
+    <message>
+        <source>This computer is not connected to the county server yet. Connect it with your school&apos;s enrollment code; downloads start after that.</source>
+        <translation>这台电脑还没有连接县服务器。请用学校的注册码连接，连接后就会开始下载。</translation>
+    </message>
+    <message>
+        <source>Everything is downloaded.</source>
+        <translation>全部下载完了。</translation>
+    </message>
+    <message>
+        <source>Downloading. You can keep using Lamplight meanwhile; the downloads go on in the background.</source>
+        <translation>正在下载。下载在后台进行，您可以照常使用灯火研修。</translation>
+    </message>
+    <message>
+        <source>Cannot reach the county server. Downloads continue by themselves when the network is back.</source>
+        <translation>暂时连不上县里的服务器。网络恢复后会自动继续下载。</translation>
+    </message>
+    <message>
+        <source>The county server does not accept this computer any more, so downloads stopped. Connect this computer again with your school&apos;s enrollment code; downloads continue after that.</source>
+        <translation>县服务器不再接受这台电脑，所以下载停了下来。请用学校的注册码重新连接这台电脑，连接后会继续下载。</translation>
+    </message>
+    <message>
+        <source>Another download is running on this computer (perhaps a scheduled sync). These downloads continue when it is done.</source>
+        <translation>这台电脑上正在进行另一项下载（可能是定时同步）。它结束后，这里的下载会继续。</translation>
+    </message>
+    <message>
+        <source>All downloads are paused. Press &quot;Resume all&quot; to continue.</source>
+        <translation>所有下载都已暂停。点击“全部继续”可以接着下载。</translation>
+    </message>
+    <message>
+        <source>The disk is almost full, so downloads stopped. Nothing was lost. Ask the person who looks after this computer to free some space, then press &quot;Try again&quot;.</source>
+        <translation>磁盘快满了，所以下载停了下来。已有的内容没有丢失。请管理这台电脑的人腾出一些空间，然后点击“再试一次”。</translation>
+    </message>
+    <message>
+        <source>The courses left are paused. Press &quot;Resume this course&quot; to continue.</source>
+        <translation>剩下的课程都已暂停。点击“继续这门课”可以接着下载。</translation>
+    </message>
+    <message>
+        <source>%n file(s) could not be downloaded yet. Lamplight tries again by itself at %1, or press &quot;Try again&quot; now.</source>
+        <translation>有 %n 个文件暂时没能下载。灯火研修会在 %1 自动再试，您也可以现在点“再试一次”。</translation>
+    </message>
+    <message>
+        <source>Waiting to download…</source>
+        <translation>等待下载……</translation>
+    </message>
+    <message>
+        <source>Downloads run only from %1 to %2, so the school&apos;s network stays free for teaching. They will continue by themselves.</source>
+        <translation>下载只在 %1 到 %2 之间进行，这样上课时学校的网络不受影响。到时间后会自动继续下载。</translation>
+    </message>
+    <message>
+        <source>Waiting for the download hours (from %1).</source>
+        <translation>等待下载时间（%1 开始）。</translation>
+    </message>
+    <message>
+        <source>Waiting for the network: the county server cannot be reached.</source>
+        <translation>等待网络：暂时连不上县里的服务器。</translation>
+    </message>
+    <message>
+        <source>Stopped: the disk is almost full. See Downloads.</source>
+        <translation>已停止：磁盘快满了。请查看“下载”页面。</translation>
+    </message>
+    <message>
+        <source>Stopped: this computer must be connected to the county server again.</source>
+        <translation>已停止：这台电脑需要重新连接县服务器。</translation>
+    </message>
+    <message>
+        <source>All downloads are paused.</source>
+        <translation>所有下载都已暂停。</translation>
+    </message>
+    <message>
+        <source>%1/s</source>
+        <translation>%1/秒</translation>
+    </message>
+    <message>
+        <source>less than a minute left</source>
+        <translation>还需不到 1 分钟</translation>
+    </message>
+    <message>
+        <source>about %n minute(s) left</source>
+        <translation>大约还需 %n 分钟</translation>
+    </message>
+    <message>
+        <source>about %n hour(s) left</source>
+        <translation>大约还需 %n 小时</translation>
+    </message>
+    <message>
+        <source>about %1 h %2 min left</source>
+        <translation>大约还需 %1 小时 %2 分钟</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>已下载 %1，共 %2</translation>
+    </message>
+</context>
+<context>
+    <name>DownloadsButton</name>
+    <message>
+        <source>Downloading %1%</source>
+        <translation>正在下载 %1%</translation>
+    </message>
+    <message>
+        <source>Downloads</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <source>Downloads paused</source>
+        <translation>下载已暂停</translation>
+    </message>
+    <message>
+        <source>Downloads wait until %1</source>
+        <translation>下载将在 %1 开始</translation>
+    </message>
+    <message>
+        <source>Downloads (%n waiting)</source>
+        <translation>下载（%n 个在等待）</translation>
+    </message>
+    <message>
+        <source>Downloads stopped</source>
+        <translation>下载已停止</translation>
+    </message>
+</context>
+<context>
+    <name>DownloadsPage</name>
+    <message>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <source>Downloads</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <source>Download settings</source>
+        <translation>下载设置</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>再试一次</translation>
+    </message>
+    <message>
+        <source>Connect to the county server</source>
+        <translation>连接县服务器</translation>
+    </message>
+    <message>
+        <source>Nothing is waiting to be downloaded. To download a course, open it and press its Download button.</source>
+        <translation>现在没有要下载的内容。想下载一门课程，请打开它，点击“下载这门课程”。</translation>
+    </message>
+    <message>
+        <source>%n file(s) left</source>
+        <translation>还剩 %n 个文件</translation>
+    </message>
+    <message>
+        <source>Resume all</source>
+        <translation>全部继续</translation>
+    </message>
+    <message>
+        <source>Pause all</source>
+        <translation>全部暂停</translation>
     </message>
 </context>
 <context>
@@ -267,6 +577,26 @@
     <message>
         <source>Downloading: %1 of %2</source>
         <translation>正在下载：%1 / %2</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 / %2</translation>
+    </message>
+    <message>
+        <source>Being downloaded first; it opens by itself when it is ready</source>
+        <translation>正在优先下载，下载好后会自动打开</translation>
+    </message>
+    <message>
+        <source>Paused (%1)</source>
+        <translation>已暂停（%1）</translation>
+    </message>
+    <message>
+        <source>Could not download yet; Lamplight tries again by itself (%1)</source>
+        <translation>暂时没下载成功，灯火研修会自动再试（%1）</translation>
+    </message>
+    <message>
+        <source>Waiting to download (%1)</source>
+        <translation>等待下载（%1）</translation>
     </message>
     <message>
         <source>Not downloaded yet (%1)</source>
@@ -572,11 +902,9 @@ on another computer</source>
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <source>%n record(s) were not accepted — Details</source>
-        <translation>
-            <numerusform>%n 条记录未被接收，查看详情</numerusform>
-        </translation>
+        <translation>%n 条记录未被接收，查看详情</translation>
     </message>
     <message>
         <source>No county server set up: working offline</source>
@@ -598,11 +926,9 @@ on another computer</source>
         <source>This computer is not connected to the county server yet</source>
         <translation>这台电脑还没有连接县服务器</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <source>%n record(s) waiting to be sent</source>
-        <translation>
-            <numerusform>%n 条记录等待发送</numerusform>
-        </translation>
+        <translation>%n 条记录等待发送</translation>
     </message>
     <message>
         <source>Everything is sent</source>
@@ -627,11 +953,9 @@ on another computer</source>
 </context>
 <context>
     <name>Texts</name>
-    <message numerus="yes">
+    <message>
         <source>That PIN is not right. You can try %n more time(s).</source>
-        <translation>
-            <numerusform>密码不对。您还可以再试 %n 次。</numerusform>
-        </translation>
+        <translation>密码不对。您还可以再试 %n 次。</translation>
     </message>
     <message>
         <source>Too many wrong PINs. Please wait one minute, then try again.</source>
@@ -665,11 +989,9 @@ on another computer</source>
         <source>Too many wrong tries. Please wait a while, then try again.</source>
         <translation>输错的次数太多了。请等一会儿再试。</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <source>Too many wrong tries. Please try again after %1 (in about %n minute(s)).</source>
-        <translation>
-            <numerusform>输错的次数太多了。请在 %1 以后再试（大约 %n 分钟后）。</numerusform>
-        </translation>
+        <translation>输错的次数太多了。请在 %1 以后再试（大约 %n 分钟后）。</translation>
     </message>
     <message>
         <source>Another sync is running on this computer right now. Lamplight will try again in a moment.</source>
@@ -722,6 +1044,10 @@ on another computer</source>
     <message>
         <source>%1 MB</source>
         <translation>%1 MB</translation>
+    </message>
+    <message>
+        <source>%1 GB</source>
+        <translation>%1 GB</translation>
     </message>
 </context>
 <context>
