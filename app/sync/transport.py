@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
@@ -126,10 +127,37 @@ class _RequestsResponse:
         return jsonlib.loads(self.content)
 
     def iter_content(self, chunk_size: int) -> Iterator[bytes]:
-        try:
-            yield from self._response.iter_content(chunk_size)
-        except _NETWORK_ERRORS as exc:
-            raise OfflineError(f"connection lost while downloading: {exc}") from exc
+        """The body in pieces of ``chunk_size`` (the last one shorter). When the connection
+        drops, the part-filled piece is still handed over before the error, so every byte
+        received is kept (``requests``' own ``iter_content`` loses it). Bodies with a
+        ``Content-Encoding`` go through ``requests``.
+        """
+        raw = self._response.raw
+        encoded = self._response.headers.get("Content-Encoding", "identity").lower()
+        if encoded != "identity" or not hasattr(raw, "read1"):
+            try:
+                yield from self._response.iter_content(chunk_size)
+            except _NETWORK_ERRORS as exc:
+                raise OfflineError(f"connection lost while downloading: {exc}") from exc
+            return
+        while True:
+            parts: list[bytes] = []
+            size = 0
+            try:
+                while size < chunk_size:
+                    data = raw.read1(chunk_size - size)
+                    if not data:
+                        break
+                    parts.append(data)
+                    size += len(data)
+            except (*_NETWORK_ERRORS, urllib3.exceptions.HTTPError, OSError) as exc:
+                if parts:  # what arrived before the drop is kept
+                    yield b"".join(parts)
+                raise OfflineError(f"connection lost while downloading: {exc}") from exc
+            if parts:
+                yield parts[0] if len(parts) == 1 else b"".join(parts)
+            if size < chunk_size:
+                return
 
     def close(self) -> None:
         self._response.close()

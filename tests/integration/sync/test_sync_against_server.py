@@ -208,14 +208,15 @@ def test_a_stopped_download_resumes_fetching_only_the_rest(
         should_stop=lambda: counting.received[video] > 0,
     )
     assert first.stopped
-    assert counting.received[video] == CHUNK
-    assert (partial_dir / f"{video}.part").stat().st_size == CHUNK
+    kept = counting.received[video]  # what the first read from the socket gave
+    assert 0 < kept <= CHUNK
+    assert (partial_dir / f"{video}.part").stat().st_size == kept
 
     second = download_course(db, client, content, partial_dir, "reading", chunk=CHUNK)
     assert second.complete
     assert counting.received[video] == len(course.video)  # the first chunk was not fetched again
     resumed = [headers for key, headers in counting.sent_headers if key == video][-1]
-    assert resumed["Range"] == f"bytes={CHUNK}-"
+    assert resumed["Range"] == f"bytes={kept}-"
     assert resumed["If-Range"] == f'"{video}"'
     assert content.blobs.path(video).read_bytes() == course.video
 
