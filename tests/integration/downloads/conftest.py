@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,11 +25,12 @@ from app.sync.catalog_sync import refresh_catalog
 from app.sync.client import ServerClient
 from app.sync.downloads import AssetResult, download_asset
 from app.sync.errors import DownloadError, OfflineError
-from app.sync.transport import Params, RequestsTransport, Response, Timeout
+from app.sync.transport import RequestsTransport
+from tests.helpers.counting import CountingTransport
 from tests.helpers.faultproxy import FaultProxy
+from tests.helpers.media import MP4_HEADER
 from tests.helpers.server_process import ServerProcess, add_school, publish, running_server
 
-MP4_HEADER = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
 VIDEO_SIZE = 3 * 1024 * 1024 + 12_345  # 13 blocks, the last one short
 COURSE = "faults"
 
@@ -77,71 +78,6 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PublishedVid
         )
         assert answer.status_code == 200, answer.text
         yield PublishedVideo(server, answer.json()["token"], video)
-
-
-class _CountedResponse:
-    def __init__(self, response: Response, counter: CountingTransport) -> None:
-        self._response = response
-        self._counter = counter
-
-    @property
-    def status_code(self) -> int:
-        return self._response.status_code
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        return self._response.headers
-
-    @property
-    def content(self) -> bytes:
-        return self._response.content
-
-    def json(self) -> object:
-        return self._response.json()
-
-    def iter_content(self, chunk_size: int) -> Iterator[bytes]:
-        for data in self._response.iter_content(chunk_size):
-            self._counter.received += len(data)
-            yield data
-
-    def close(self) -> None:
-        self._response.close()
-
-
-@dataclass
-class CountingTransport:
-    """A real ``requests`` transport that counts the body bytes the client received while
-    streaming (the asset bodies; small answers read whole are not counted)."""
-
-    inner: RequestsTransport = field(default_factory=RequestsTransport)
-    received: int = 0
-
-    def get(
-        self,
-        url: str,
-        *,
-        params: Params | None = None,
-        headers: Mapping[str, str] | None = None,
-        stream: bool = False,
-        timeout: Timeout,
-    ) -> Response:
-        response = self.inner.get(
-            url, params=params, headers=headers, stream=stream, timeout=timeout
-        )
-        return _CountedResponse(response, self)
-
-    def post(
-        self,
-        url: str,
-        *,
-        content: bytes,
-        headers: Mapping[str, str] | None = None,
-        timeout: Timeout,
-    ) -> Response:
-        return self.inner.post(url, content=content, headers=headers, timeout=timeout)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 @dataclass

@@ -4,7 +4,7 @@ what is fetched again stays small: a dropped connection costs nothing the client
 a corrupted byte at most three blocks (the bad one, and the two received while it was checked).
 
 Fixtures (``published``, ``downloader``, ``fault_proxy``, ``through_proxy``) are in this
-folder's conftest; ``downloader.transport.received`` counts the body bytes the client received.
+folder's conftest; ``downloader.transport.total`` counts the body bytes the client received.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def assert_stored_whole(downloader: Any, published: Any) -> None:
 
 def refetched(downloader: Any, published: Any) -> int:
     """Bytes of the video the client received more than once (or received and threw away)."""
-    return downloader.transport.received - len(published.data)
+    return downloader.transport.total - len(published.data)
 
 
 def test_a_clean_link_fetches_each_byte_once(

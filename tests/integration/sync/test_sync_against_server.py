@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from app.sync.catalog_sync import refresh_catalog
 from app.sync.client import ServerClient
 from app.sync.downloads import CourseTick, download_course
 from app.sync.errors import OfflineError
-from app.sync.transport import Params, RequestsTransport, Response, Timeout
+from tests.helpers.counting import CountingTransport
 
 pytestmark = pytest.mark.slow
 
@@ -43,56 +42,6 @@ def blob_files(root: Path) -> list[Path]:
         for p in root.rglob("*")
         if p.is_file() and p.relative_to(root).parts[0] not in ("partial", "tmp")
     ]
-
-
-class _Counted:
-    def __init__(self, response: Response, counter: Counter[str], key: str) -> None:
-        self._response, self._counter, self._key = response, counter, key
-        self.status_code = response.status_code
-        self.headers = response.headers
-
-    @property
-    def content(self) -> bytes:
-        return self._response.content
-
-    def json(self) -> Any:
-        return self._response.json()
-
-    def iter_content(self, chunk_size: int) -> Iterator[bytes]:
-        for data in self._response.iter_content(chunk_size):
-            self._counter[self._key] += len(data)
-            yield data
-
-    def close(self) -> None:
-        self._response.close()
-
-
-class CountingTransport:
-    """A real transport that counts the body bytes received per URL path and keeps headers."""
-
-    def __init__(self) -> None:
-        self.inner = RequestsTransport()
-        self.received: Counter[str] = Counter()
-        self.sent_headers: list[tuple[str, dict[str, str]]] = []
-
-    def get(
-        self,
-        url: str,
-        *,
-        params: Params | None = None,
-        headers: Mapping[str, str] | None = None,
-        stream: bool = False,
-        timeout: Timeout,
-    ) -> Response:
-        key = url.rsplit("/", 1)[1]
-        self.sent_headers.append((key, dict(headers or {})))
-        response = self.inner.get(
-            url, params=params, headers=headers, stream=stream, timeout=timeout
-        )
-        return _Counted(response, self.received, key)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 @pytest.fixture
