@@ -250,3 +250,19 @@ class Attempt(Base):
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     failures: Mapped[int] = mapped_column(Integer)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class BundleImport(Base):
+    """A progress bundle taken in from a USB stick (revision 0003), with the receipt written
+    for it: the same bundle brought again gets the same receipt."""
+
+    __tablename__ = "bundle_import"
+
+    bundle_id: Mapped[str] = mapped_column(_UUID, primary_key=True)
+    device_id: Mapped[str] = mapped_column(_UUID, ForeignKey("device.id"))
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted: Mapped[int] = mapped_column(Integer)
+    duplicates: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+    receipt: Mapped[str] = mapped_column(Text)

@@ -24,7 +24,7 @@ from app.storage.errors import DatabaseTooNewError, DiskFullError, StorageError
 from wire.sqlite import tune_sqlite
 
 #: The Alembic head this code expects; a unit test checks it matches the migration scripts.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
 

@@ -200,6 +200,38 @@ class QueuedDownload(Base):
     retry_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
 
+class CourseSignature(Base):
+    """The county-signed document a course arrived with (:mod:`wire.pack`), kept so the course
+    can be copied to another PC's pack with its signature. Revision 0005."""
+
+    __tablename__ = "course_signature"
+
+    course_id: Mapped[str] = mapped_column(
+        ForeignKey("course.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    # The signed bytes (canonical JSON, UTF-8) and the signature file, as they were in the pack.
+    document: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(Text)
+
+
+class BundleExport(Base):
+    """A progress bundle written to a stick (:mod:`wire.bundle`). Revision 0005.
+
+    It holds every local record up to ``last_seq`` that the server had not acknowledged; the
+    server's receipt for it moves the push cursor there (``receipt_at`` set), so the records
+    are not sent again over the network.
+    """
+
+    __tablename__ = "bundle_export"
+
+    bundle_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    records: Mapped[int] = mapped_column(Integer)
+    receipt_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+
 class Setting(Base):
     """Small key/value state: the catalog cursor, the server address, last contact."""
 

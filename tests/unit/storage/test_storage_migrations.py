@@ -127,7 +127,7 @@ def test_upgrading_from_0001_keeps_every_course_profile_and_progress(tmp_path: P
 
     db = open_database(path)
     try:
-        assert current_revision(db.engine) == SCHEMA_HEAD == "0004"
+        assert current_revision(db.engine) == SCHEMA_HEAD == "0005"
         assert "download_requested_at" in _columns(db.engine, "course")
         assert "origin" in _columns(db.engine, "progress_event")
 
