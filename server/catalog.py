@@ -26,7 +26,7 @@ def catalog_page_json(session: Session, since: int, limit: int) -> bytes:
         ``since`` when the page is empty; ``has_more`` says whether to ask again.
     """
     rows = session.execute(
-        select(CourseVersion.seq, CourseVersion.manifest)
+        select(CourseVersion.seq, CourseVersion.manifest, CourseVersion.signature)
         .join(
             Course,
             and_(
@@ -41,9 +41,15 @@ def catalog_page_json(session: Session, since: int, limit: int) -> bytes:
     has_more = len(rows) > limit
     rows = rows[:limit]
     cursor = rows[-1][0] if rows else since
-    # Each stored manifest is a JSON object without "seq": splice it in after the "{".
-    courses = ",".join(f'{{"seq":{seq},{manifest[1:]}' for seq, manifest in rows)
+    # Each stored manifest is a JSON object without "seq": splice it (and the signature, a
+    # JSON object too) in after the "{".
+    courses = ",".join(_course_json(seq, manifest, signature) for seq, manifest, signature in rows)
     body = (
         f'{{"courses":[{courses}],"cursor":{cursor},"has_more":{"true" if has_more else "false"}}}'
     )
     return body.encode("utf-8")
+
+
+def _course_json(seq: int, manifest: str, signature: str | None) -> str:
+    signed = f'"signed":{signature},' if signature else ""
+    return f'{{"seq":{seq},{signed}{manifest[1:]}'

@@ -123,6 +123,9 @@ class CourseVersion(Base):
     manifest: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The county's signature of ``manifest`` (JSON of wire.api.CatalogSignature); NULL until
+    # the server has the county key. Revision 0003.
+    signature: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class Asset(Base):

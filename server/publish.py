@@ -207,7 +207,8 @@ def _content_hash(course: CourseSpec, lessons: list[CatalogLesson]) -> str:
 def _manifest_json(
     course: CourseSpec, version: int, published_at: datetime, lessons: list[CatalogLesson]
 ) -> str:
-    """The version's CatalogCourse as compact JSON, without ``seq`` (drawn on insert)."""
+    """The version's CatalogCourse as compact JSON, without ``seq`` (drawn on insert) and
+    ``signed`` (added by :mod:`server.course_signing`)."""
     document = CatalogCourse(
         id=course.id,
         version=version,
@@ -219,7 +220,7 @@ def _manifest_json(
         preload=course.preload,
         lessons=lessons,
     )
-    data = document.model_dump(mode="json", exclude={"seq"})
+    data = document.model_dump(mode="json", exclude={"seq", "signed"})
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 

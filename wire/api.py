@@ -11,10 +11,18 @@ current version was published after ``since``, oldest change first. The client s
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    model_validator,
+)
 
+from wire.canonical import course_document_bytes
 from wire.course import Identifier, ItemKind
 
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
@@ -47,6 +55,16 @@ class CatalogLesson(_Wire):
     items: list[CatalogItem]
 
 
+class CatalogSignature(_Wire):
+    """The county's signature of a course version (see :mod:`wire.pack`): made by the server
+    when it holds the county key, so a PC can copy the course to a USB pack, signed."""
+
+    county: str = Field(min_length=1, max_length=64)
+    alg: str
+    key: str
+    signature: str
+
+
 class CatalogCourse(_Wire):
     id: Identifier
     version: int = Field(ge=1)
@@ -59,6 +77,24 @@ class CatalogCourse(_Wire):
         default=False, description="the county wants it on every school PC: download it unasked"
     )
     lessons: list[CatalogLesson]
+    signed: CatalogSignature | None = None
+    # The signed bytes, made from the object exactly as received (unknown fields included),
+    # so a newer server's fields do not break the signature on an older client.
+    _document: bytes | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_signed_bytes(
+        cls, data: Any, handler: ModelWrapValidatorHandler[CatalogCourse]
+    ) -> CatalogCourse:
+        course = handler(data)
+        if course.signed is not None and isinstance(data, dict):
+            course._document = course_document_bytes(course.signed.county, data)
+        return course
+
+    def signed_document(self) -> bytes | None:
+        """The bytes :attr:`signed` signs, when the course came with a signature."""
+        return self._document
 
 
 class CatalogPage(_Wire):

@@ -44,9 +44,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wire.api import AssetRef, CatalogCourse, CatalogLesson, Sha256
+from wire.canonical import DOCUMENT_FORMAT
+from wire.canonical import canonical_json as canonical_json  # re-exported
+from wire.canonical import course_document_bytes as course_document_bytes  # re-exported
 from wire.course import Identifier
 
-PACK_FORMAT = 1
+PACK_FORMAT = DOCUMENT_FORMAT
 INDEX_FILE = "lamplight-pack.json"
 COURSES_DIR = "courses"
 BLOBS_DIR = "blobs"
@@ -167,21 +170,6 @@ class PackIndex(_Doc):
     written_by: str = Field(default="", max_length=200)
     courses: list[IndexCourse]
     assets: list[IndexAsset]
-
-
-# --- canonical bytes ------------------------------------------------------------------------
-
-
-def canonical_json(value: Any) -> bytes:
-    """Sorted keys, no spaces, UTF-8: the same value always gives the same bytes."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-def course_document_bytes(county: str, course: dict[str, Any]) -> bytes:
-    """The signed bytes of a course: ``course`` is the published manifest object (a
-    :class:`CourseContent` as JSON; a ``seq`` key, if present, is dropped)."""
-    content = {k: v for k, v in course.items() if k != "seq"}
-    return canonical_json({"format": PACK_FORMAT, "county": county, "course": content})
 
 
 # --- keys and signatures --------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.storage import downloads, settings
 from app.storage.clock import Clock, naive_utc, utc_now
-from app.storage.models import Asset, Course, Item, Lesson
+from app.storage.models import Asset, Course, CourseSignature, Item, Lesson
 from wire.api import CatalogCourse, CatalogPage
 
 
@@ -67,10 +67,13 @@ def apply_catalog_page(session: Session, page: CatalogPage) -> None:
     Committing page by page is the checkpoint: an interrupted refresh resumes from the cursor.
     A course's new version replaces its lessons and items; assets already stored stay stored.
     What a new version of a wanted course adds is queued for download, and so is every course
-    the county marks ``preload``.
+    the county marks ``preload``. A course's county signature, when the server sent one, is
+    kept with it (so the course can go on to a USB pack, signed); a version without one drops
+    the previous version's.
     """
     if page.courses:
         _replace_courses(session, page.courses)
+        _keep_signatures(session, page.courses)
         ids = [course.id for course in page.courses]
         downloads.enqueue_requested(session, ids)
         for course in page.courses:
@@ -143,6 +146,23 @@ def _replace_courses(session: Session, courses: list[CatalogCourse]) -> None:
         for ip, item in enumerate(lesson.items)
     ]
     session.execute(sqlite_insert(Item), item_rows)
+
+
+def _keep_signatures(session: Session, courses: list[CatalogCourse]) -> None:
+    ids = [c.id for c in courses]
+    session.execute(delete(CourseSignature).where(CourseSignature.course_id.in_(ids)))
+    rows = [
+        {
+            "course_id": c.id,
+            "version": c.version,
+            "document": document.decode("utf-8"),
+            "signature": c.signed.model_dump_json(exclude={"county"}),
+        }
+        for c in courses
+        if c.signed is not None and (document := c.signed_document()) is not None
+    ]
+    if rows:
+        session.execute(sqlite_insert(CourseSignature), rows)
 
 
 def _course_rows_query(search: str) -> Any:

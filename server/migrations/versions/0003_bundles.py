@@ -1,4 +1,8 @@
-"""Progress bundles brought on USB sticks.
+"""USB packs and progress bundles.
+
+``course_version.signature`` holds the county's signature of the version (JSON of
+:class:`wire.api.CatalogSignature`), made once the server has the county key; the catalog
+serves it so PCs can copy courses to packs with it.
 
 ``bundle_import`` remembers each bundle taken in (``python -m server import-bundle``) with the
 receipt written for it, so a bundle brought again is recognised and gets the same receipt, and
@@ -26,6 +30,8 @@ _UUID = sa.String(36)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("course_version") as batch:
+        batch.add_column(sa.Column("signature", sa.Text(), nullable=True))
     op.create_table(
         "bundle_import",
         sa.Column("bundle_id", _UUID, nullable=False),
@@ -45,3 +51,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("bundle_import")
+    with op.batch_alter_table("course_version") as batch:
+        batch.drop_column("signature")
