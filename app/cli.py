@@ -7,6 +7,9 @@ Commands::
     python -m app enroll --code CODE [--name NAME] [--json]         enroll this PC
     python -m app sync --once [--json]                              sync now (scripts, tasks)
     python -m app download COURSE... | --list                       queue courses, show the queue
+    python -m app import-pack DIR [--json]                          courses from a USB stick
+    python -m app export-bundle DIR [--json]                        progress onto a USB stick
+    python -m app export-pack DIR --course ID... [--json]           courses onto a USB stick
 
 See :mod:`app.commands` for the exit status of ``enroll`` and ``sync``.
 """
@@ -87,6 +90,27 @@ def build_parser() -> argparse.ArgumentParser:
     pause.add_argument("--pause", action="store_true", help="hold every download")
     pause.add_argument("--resume", action="store_true", help="release held downloads")
     download.add_argument("--data-dir", default=argparse.SUPPRESS, help="the data directory")
+    export_bundle = commands.add_parser(
+        "export-bundle",
+        help="take the county's receipts from a USB stick and write this PC's progress on it",
+    )
+    export_bundle.add_argument("folder", metavar="DIR", help="the stick, or its pack folder")
+    export_bundle.add_argument("--data-dir", default=argparse.SUPPRESS, help="the data directory")
+    export_bundle.add_argument("--json", action="store_true", help="print one JSON object")
+    export_pack = commands.add_parser(
+        "export-pack", help="copy courses from this PC to a USB pack, for another PC"
+    )
+    export_pack.add_argument("out", metavar="DIR", help="the pack folder on the stick")
+    export_pack.add_argument(
+        "--course", dest="courses", action="extend", nargs="+", required=True, metavar="ID"
+    )
+    after_command(export_pack)
+    import_pack = commands.add_parser(
+        "import-pack", help="copy the new courses of a USB pack (a stick, or its pack folder)"
+    )
+    import_pack.add_argument("folder", metavar="DIR", help="the stick, or its pack folder")
+    import_pack.add_argument("--data-dir", default=argparse.SUPPRESS, help="the data directory")
+    import_pack.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -129,6 +153,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                 resume=args.resume,
             ),
         )
+    if args.command == "export-bundle":
+        from pathlib import Path
+
+        from app.bundle_commands import run_export_bundle
+
+        return run_export_bundle(paths, Path(args.folder), args.json)
+    if args.command == "export-pack":
+        from pathlib import Path
+
+        from app.export_commands import run_export_pack
+
+        return run_export_pack(paths, Path(args.out), args.courses, args.json)
+    if args.command == "import-pack":
+        from pathlib import Path
+
+        from app.import_commands import run_import_pack
+
+        return run_import_pack(paths, Path(args.folder), args.json)
     from app.ui.run import run_gui
 
     return run_gui(paths, args.server, args.lang, startup_probe=args.startup_probe)

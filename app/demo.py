@@ -17,8 +17,9 @@ from pathlib import Path
 
 import platformdirs
 
+from app.county import load_county
 from app.paths import DataPaths
-from app.resources import DEMO_COURSES, asset
+from app.resources import DEMO_COURSES, DEMO_SIGNING_KEY, asset
 
 SERVER_START_TIMEOUT_S = 30
 DEMO_SCHOOL = "灯火演示学校"
@@ -33,6 +34,38 @@ def demo_root(data_dir: str | None) -> Path:
     if data_dir:
         return Path(data_dir).expanduser().resolve()
     return Path(platformdirs.user_data_dir("Lamplight-demo", appauthor=False))
+
+
+def demo_county_key(server_dir: Path) -> None:
+    """Gives the demo server the demo county's signing key (public in ``assets/demo``: the
+    source checkout's county profile trusts it), so the demo's courses and packs are signed."""
+    if (server_dir / "keys" / "county-signing-key.pem").exists():
+        return
+    county = load_county()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server",
+            "keys",
+            "init",
+            "--county",
+            county.code or "demo",
+            "--name",
+            county.name,
+            "--from-pem",
+            str(asset(*DEMO_SIGNING_KEY)),
+            "--data-dir",
+            str(server_dir),
+        ],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        check=False,
+    )
+    if result.returncode != 0:
+        raise DemoError(f"giving the demo server its signing key failed:\n{result.stderr.strip()}")
 
 
 def publish_demo(server_dir: Path) -> None:
@@ -126,6 +159,7 @@ def run_demo(data_dir: str | None, language: str | None, reset: bool) -> int:
     server_dir = root / "server"
     server_dir.mkdir(parents=True, exist_ok=True)
     try:
+        demo_county_key(server_dir)
         publish_demo(server_dir)
         code = demo_school_code(server_dir)
         server, url = start_server(server_dir)

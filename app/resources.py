@@ -24,3 +24,5 @@ def asset(*parts: str) -> Path:
 FONT_FILE = ("fonts", "wqy-microhei.ttc")
 TRANSLATIONS = ("translations",)
 DEMO_COURSES = ("demo", "courses")
+#: The demo county's private key: public on purpose, for the demo only.
+DEMO_SIGNING_KEY = ("demo", "demo-county-signing-key.pem")

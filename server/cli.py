@@ -4,6 +4,9 @@
     python -m server publish COURSE_DIR [COURSE_DIR ...] --data-dir D
     python -m server schools add NAME | list | new-code SCHOOL_ID --data-dir D
     python -m server devices list | revoke DEVICE_ID --data-dir D
+    python -m server keys init --county CODE | show --data-dir D        (see server.cli_packs)
+    python -m server export-pack OUT --course ID... | --all --data-dir D
+    python -m server import-bundle DIR --data-dir D                  (see server.cli_bundles)
 
 Every command takes ``--database-url URL``; the database defaults to
 ``$LAMPLIGHT_DATABASE_URL``, else SQLite at ``D/server.sqlite3``; blobs live in ``D/blobs``.
@@ -32,7 +35,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from server import cli_admin
+from server import cli_admin, cli_bundles, cli_packs
 from server.blocks import SIDECAR_DIR, BlockDigests
 from server.db import default_database_url, make_engine, make_sessionmaker, migrate
 from server.errors import DatabaseError, NotFoundError, StorageError
@@ -98,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("folders", nargs="+", type=Path, metavar="COURSE_DIR")
     common(publish)
     cli_admin.add_commands(commands, common)
+    cli_packs.add_commands(commands, common)
+    cli_bundles.add_commands(commands, common)
     return parser
 
 
@@ -120,6 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _publish(args)
         opened = _open(args)
         try:
+            if args.command in cli_packs.COMMANDS:
+                return cli_packs.run(args, opened)
+            if args.command == "import-bundle":
+                return cli_bundles.run(args, opened)
             return cli_admin.run(args, opened.sessions)
         finally:
             opened.engine.dispose()
@@ -200,9 +209,27 @@ def _publish(args: argparse.Namespace) -> int:
             with opened.sessions() as session:
                 result = publish_course(session, opened.blobs, folder, on_stored=digest_blocks)
             print(result.describe(), flush=True)
+        _sign_new_versions(args.data_dir, opened)
     finally:
         opened.engine.dispose()
     return 0
+
+
+def _sign_new_versions(data_dir: Path, opened: _Opened) -> None:
+    """Signs the versions not signed yet, when the server has the county key (else the
+    catalog serves them unsigned, and ``keys init`` signs them later)."""
+    from server.course_signing import sign_unsigned
+    from server.keys import SigningKeyError, load_signing_key_if_present
+
+    try:
+        found = load_signing_key_if_present(data_dir)
+    except SigningKeyError as exc:
+        print(f"warning: courses not signed: {exc}", file=sys.stderr, flush=True)
+        return
+    if found is not None:
+        key, county = found
+        with opened.sessions() as session:
+            sign_unsigned(session, key, county.code)
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -233,6 +260,7 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format=_LOG_FORMAT)
     opened = _open(args)
     try:
+        _sign_new_versions(args.data_dir, opened)
         sock = _listen(args.host, args.port)
         bound_host, bound_port = sock.getsockname()[:2]
         shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host

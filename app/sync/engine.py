@@ -232,7 +232,9 @@ class SyncEngine:
             records.note_rejections(session, result.rejected, clock=self.clock)
             records.mark_linked(session, created)
             if advance:
-                settings.put(session, settings.PUSH_CURSOR, batch[-1].seq)
+                # Never back: a USB receipt applied meanwhile may have moved it further.
+                cursor = max(settings.get(session, settings.PUSH_CURSOR), batch[-1].seq)
+                settings.put(session, settings.PUSH_CURSOR, cursor)
                 if self.fixed_batch is None and (len(batch) == size or elapsed > SLOW_S):
                     settings.put(session, settings.PUSH_BATCH, next_batch_size(size, elapsed))
         self._tally(result)
