@@ -32,9 +32,12 @@ import binascii
 import hashlib
 import json
 import os
+import re
 import stat
+from array import array
 from datetime import datetime
 from enum import StrEnum
+from itertools import accumulate
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, TypeVar
 
@@ -352,28 +355,27 @@ def read_limited(path: Path, limit: int, name: str) -> bytes:
     return data
 
 
+# A JSON string, escapes included. Possessive quantifiers (Python 3.11): no backtracking
+# bookkeeping, so 8 MB of escapes take 30 ms, not a second.
+_JSON_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_BRACKET_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1, -1 as signed bytes
+
+
 def _depth_ok(data: bytes, limit: int) -> bool:
     """Whether the JSON text nests at most ``limit`` deep (counted outside strings), so a
-    hostile file cannot exhaust the parser's recursion."""
-    depth = 0
-    in_string = escaped = False
-    for byte in data:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
-            depth += 1
-            if depth > limit:
-                return False
-        elif byte in (0x5D, 0x7D):
-            depth -= 1
-    return True
+    hostile file cannot exhaust the parser's recursion.
+
+    Done in C-speed steps (a byte loop in Python took 0.7 ms per course document): strings
+    are cut out, an unterminated one with everything after it; what is left is kept to the
+    brackets, each a +1 or -1 step, whose running sum is the depth.
+    """
+    outside = _JSON_STRING.sub(b"", data)
+    unterminated = outside.find(b'"')
+    if unterminated >= 0:
+        outside = outside[:unterminated]
+    steps = array("b", outside.translate(_BRACKET_STEP, _NOT_BRACKETS))
+    return max(accumulate(steps), default=0) <= limit
 
 
 def parse_json(data: bytes, name: str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:

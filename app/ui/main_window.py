@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.context import AppContext
+from app.resources import asset
 from app.storage.catalog import ItemRow
 from app.storage.profiles import Teacher
 from app.ui import message
@@ -48,12 +49,16 @@ if TYPE_CHECKING:
     from app.sync.download_runner import DrainReport, StopReason
     from app.sync.engine import SyncReport
     from app.ui.document_page import DocumentPage
+    from app.ui.usb_window import UsbWindow
+    from app.ui.usb_worker import UsbBackend
     from app.ui.video_page import VideoPage
 
 #: How long closing the window waits for a running sync to reach its next stopping point.
 SYNC_CLOSE_WAIT_S = 5.0
 # How long it waits for a running download to stop after its current chunk.
 DOWNLOAD_CLOSE_WAIT_S = 5.0
+# How long it waits for a copy from a USB stick to stop after its current file.
+USB_CLOSE_WAIT_S = 5.0
 
 
 class MainWindow(QMainWindow):
@@ -64,6 +69,7 @@ class MainWindow(QMainWindow):
     Attributes:
         enroll_transport, claim_client: how the enrollment and claim dialogs reach the server
             (``None``: the real network; tests give fakes).
+        usb_backend: what the USB window calls (``None``: the real sticks and packs).
     """
 
     catalog_refreshed = Signal(int)
@@ -80,6 +86,8 @@ class MainWindow(QMainWindow):
         self._document: DocumentPage | None = None
         self._before_downloads: QWidget | None = None
         self._last_stop: StopReason | None = None
+        self.usb_window: UsbWindow | None = None
+        self.usb_backend: UsbBackend | None = None
         self.setWindowTitle(self.tr("Lamplight - teacher training"))
         self.resize(1100, 760)
 
@@ -100,6 +108,11 @@ class MainWindow(QMainWindow):
         self.downloads_button = DownloadsButton(context, self.downloads)
         self.downloads_button.clicked.connect(self.show_downloads)
         bar.addWidget(self.downloads_button)
+        self.usb_button = QPushButton(QIcon(str(asset("icons", "usb.svg"))), self.tr("USB stick"))
+        self.usb_button.setIconSize(QSize(24, 24))
+        self.usb_button.setMinimumHeight(48)
+        self.usb_button.clicked.connect(self.open_usb)
+        bar.addWidget(self.usb_button)
         bar.addSpacing(16)
         self.teacher_label = QLabel()
         bar.addWidget(self.teacher_label)
@@ -308,6 +321,35 @@ class MainWindow(QMainWindow):
         if report.reason is not StopReason.STOPPED:
             self._last_stop = report.reason
 
+    # USB stick -------------------------------------------------------------------------------
+    def open_usb(self) -> UsbWindow:
+        """The USB window: courses from a stick, progress onto it (one window at a time)."""
+        if self.usb_window is None:
+            from app.ui.usb_window import UsbWindow
+
+            window = UsbWindow(self.context, self, backend=self.usb_backend)
+            window.courses_imported.connect(self._courses_imported)
+            window.finished.connect(self._usb_closed)
+            self.usb_window = window
+        self.usb_window.open()
+        return self.usb_window
+
+    def _usb_closed(self) -> None:
+        if self.usb_window is not None:
+            self.usb_window.deleteLater()
+            self.usb_window = None
+
+    def _courses_imported(self, course_ids: list[str]) -> None:
+        self.catalog.reload()
+        if self.stack.currentWidget() is self.course:
+            self.course.refresh_states()
+        self.downloads_page.queue_changed()  # their files need no download any more
+        message.info(
+            self.tr("%n course(s) from the USB stick are ready to use.").replace(
+                "%n", str(len(course_ids))
+            )
+        )
+
     # Sync ------------------------------------------------------------------------------------
     def _sync_finished(self, report: SyncReport) -> None:
         self._last_failure = None
@@ -430,6 +472,8 @@ class MainWindow(QMainWindow):
         if self._document is not None and self._document.item is not None:
             self._document.close_document()
         self.status.timer.stop()
+        if self.usb_window is not None:
+            self.usb_window.stop_and_wait(USB_CLOSE_WAIT_S)
         self.sync.stop()
         self.downloads.stop()
         # Let a running sync and download reach their next stopping point before the database

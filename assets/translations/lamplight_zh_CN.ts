@@ -112,6 +112,45 @@
     </message>
 </context>
 <context>
+    <name>CopyingPage</name>
+    <message>
+        <source>Copying courses to this computer…</source>
+        <translation>正在把课程复制到这台电脑…</translation>
+    </message>
+    <message>
+        <source>Please leave the USB stick in until copying is finished.</source>
+        <translation>复制完成以前，请不要拔出U盘。</translation>
+    </message>
+    <message>
+        <source>Stop copying</source>
+        <translation>停止复制</translation>
+    </message>
+    <message>
+        <source>%1 of %2 copied</source>
+        <translation>已复制 %1，共 %2</translation>
+    </message>
+    <message>
+        <source>Now copying: %1</source>
+        <translation>正在复制：%1</translation>
+    </message>
+    <message>
+        <source>Copied: %1</source>
+        <translation>已复制：%1</translation>
+    </message>
+    <message>
+        <source>Copying now: %1</source>
+        <translation>正在复制：%1</translation>
+    </message>
+    <message>
+        <source>Waiting: %1</source>
+        <translation>等待复制：%1</translation>
+    </message>
+    <message>
+        <source>Stopping…</source>
+        <translation>正在停止…</translation>
+    </message>
+</context>
+<context>
     <name>CourseButton</name>
     <message>
         <source>Resume this course</source>
@@ -510,6 +549,33 @@
     </message>
 </context>
 <context>
+    <name>DrivesPage</name>
+    <message>
+        <source>Courses and progress on a USB stick</source>
+        <translation>用U盘复制课程、发送学习记录</translation>
+    </message>
+    <message>
+        <source>Put the USB stick from the training coordinator into this computer. It shows up below after a few seconds; then press it.</source>
+        <translation>请把培训负责人给的U盘插到这台电脑上。几秒钟后它会出现在下面，然后点击它。</translation>
+    </message>
+    <message>
+        <source>No USB stick found yet.</source>
+        <translation>还没有找到U盘。</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Look again</source>
+        <translation>重新查找</translation>
+    </message>
+    <message>
+        <source>Choose a folder…</source>
+        <translation>选择文件夹…</translation>
+    </message>
+</context>
+<context>
     <name>EnrollDialog</name>
     <message>
         <source>Connect to the county server</source>
@@ -631,6 +697,10 @@
         <translation>灯火研修</translation>
     </message>
     <message>
+        <source>USB stick</source>
+        <translation>U盘</translation>
+    </message>
+    <message>
         <source>Switch teacher</source>
         <translation>换一位老师</translation>
     </message>
@@ -641,6 +711,10 @@
     <message>
         <source>This kind of item cannot be opened by this version of Lamplight.</source>
         <translation>这个版本的灯火研修还不能打开这类内容。</translation>
+    </message>
+    <message>
+        <source>%n course(s) from the USB stick are ready to use.</source>
+        <translation>U盘上的 %n 门课程已经可以学习了。</translation>
     </message>
     <message>
         <source>The county server does not know this computer any more (perhaps it was reinstalled). Please connect this computer again with your school&apos;s enrollment code.</source>
@@ -893,6 +967,49 @@ on another computer</source>
     </message>
 </context>
 <context>
+    <name>ResultPage</name>
+    <message>
+        <source>Back to the USB stick</source>
+        <translation>回到U盘内容</translation>
+    </message>
+    <message>
+        <source>Copy again</source>
+        <translation>继续复制</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>%n course(s) copied: ready to use</source>
+        <translation>已复制 %n 门课程，可以学习了</translation>
+    </message>
+    <message>
+        <source>No course was copied</source>
+        <translation>没有复制任何课程</translation>
+    </message>
+    <message>
+        <source>Everything was already on this computer</source>
+        <translation>这些课程这台电脑上都已经有了</translation>
+    </message>
+    <message>
+        <source>Ready to use: %1</source>
+        <translation>可以学习了：%1</translation>
+    </message>
+    <message>
+        <source>Not copied: %1</source>
+        <translation>没有复制：%1</translation>
+    </message>
+    <message>
+        <source>Not copied yet: %1</source>
+        <translation>还没有复制：%1</translation>
+    </message>
+    <message>
+        <source>Already on this computer: %1</source>
+        <translation>本机已经有了：%1</translation>
+    </message>
+</context>
+<context>
     <name>StatusLine</name>
     <message>
         <source>Connect to the county server</source>
@@ -949,6 +1066,61 @@ on another computer</source>
     <message>
         <source>Syncing with the county server…</source>
         <translation>正在与县服务器同步……</translation>
+    </message>
+</context>
+<context>
+    <name>StickPage</name>
+    <message>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <source>Send our progress to the county</source>
+        <translation>把学习记录发送给县里</translation>
+    </message>
+    <message>
+        <source>Send our progress on this stick</source>
+        <translation>发送本机学习记录到U盘</translation>
+    </message>
+    <message>
+        <source>On the USB stick: %1</source>
+        <translation>U盘上的内容：%1</translation>
+    </message>
+    <message>
+        <source>%n course(s) on the stick, %1 in all. New for this computer: %2. Free space on this computer: %3.</source>
+        <translation>U盘上有 %n 门课程，共 %1。这台电脑还没有的：%2。这台电脑的剩余空间：%3。</translation>
+    </message>
+    <message>
+        <source>Nothing new to copy</source>
+        <translation>没有需要复制的新内容</translation>
+    </message>
+    <message>
+        <source>Everything on this stick that this computer can use is already here.</source>
+        <translation>U盘上这台电脑能用的课程，这里都已经有了。</translation>
+    </message>
+    <message>
+        <source>Copy %n course(s) to this computer</source>
+        <translation>把 %n 门课程复制到这台电脑</translation>
+    </message>
+    <message>
+        <source>Tick the courses you want to copy.</source>
+        <translation>请勾选要复制的课程。</translation>
+    </message>
+    <message>
+        <source>There is not enough free space on this computer. Free %1 more (or untick some courses), then open the stick again.</source>
+        <translation>这台电脑的剩余空间不够。请再腾出 %1（或者少勾选几门课程），然后重新打开U盘。</translation>
+    </message>
+    <message>
+        <source>Everything learnt on this computer has been sent.</source>
+        <translation>这台电脑上的学习记录都已经发送了。</translation>
+    </message>
+    <message>
+        <source>%n learning record(s) from %1 wait to be sent to the county.</source>
+        <translation>%1的 %n 条学习记录等待发送给县里。</translation>
+    </message>
+    <message>
+        <source>%n teacher(s)</source>
+        <translation>%n 位老师</translation>
     </message>
 </context>
 <context>
@@ -1048,6 +1220,133 @@ on another computer</source>
     <message>
         <source>%1 GB</source>
         <translation>%1 GB</translation>
+    </message>
+</context>
+<context>
+    <name>Usb</name>
+    <message>
+        <source>There are no Lamplight courses here. If the training coordinator gave you this stick, choose the folder named lamplight on it.</source>
+        <translation>这里没有灯火研修的课程。如果这个U盘是培训负责人给的，请选择U盘里名为 lamplight 的文件夹。</translation>
+    </message>
+    <message>
+        <source>These courses were made for a newer version of Lamplight, so they cannot be copied. Please update Lamplight on this computer first.</source>
+        <translation>这些课程是给新版灯火研修用的，所以不能复制。请先更新这台电脑上的灯火研修。</translation>
+    </message>
+    <message>
+        <source>This course does not carry the seal of your county&apos;s training office, so it cannot be copied.</source>
+        <translation>这门课程没有县培训部门的签名，所以不能复制。</translation>
+    </message>
+    <message>
+        <source>This course was not made by your county&apos;s training office, so it cannot be copied.</source>
+        <translation>这门课程不是本县培训部门制作的，所以不能复制。</translation>
+    </message>
+    <message>
+        <source>This course is meant for another county, so it cannot be copied.</source>
+        <translation>这门课程是给其他县用的，所以不能复制。</translation>
+    </message>
+    <message>
+        <source>This course was changed after your county&apos;s training office made it, so it cannot be copied. Ask your training coordinator for a new copy.</source>
+        <translation>这门课程在县培训部门制作之后被改动过，所以不能复制。请向培训负责人要一份新的。</translation>
+    </message>
+    <message>
+        <source>Some files of this course are missing from the stick, so it cannot be copied. Ask your training coordinator to put the course on the stick again.</source>
+        <translation>U盘上缺少这门课程的一些文件，所以不能复制。请培训负责人把这门课程重新拷到U盘上。</translation>
+    </message>
+    <message>
+        <source>A file of this course is damaged on the stick, so the course cannot be copied. Ask your training coordinator for a new copy.</source>
+        <translation>U盘上这门课程的一个文件损坏了，所以不能复制这门课程。请向培训负责人要一份新的。</translation>
+    </message>
+    <message>
+        <source>The USB stick could not be read. Check that it is pushed in well and try again; if it happens again, the stick may be damaged.</source>
+        <translation>读不了这个U盘。请检查U盘是否插好，然后再试一次；如果还是不行，U盘可能坏了。</translation>
+    </message>
+    <message>
+        <source>The files of this course on the stick are damaged or wrong, so it cannot be copied. Ask your training coordinator for a new copy.</source>
+        <translation>U盘上这门课程的文件损坏或者不对，所以不能复制。请向培训负责人要一份新的。</translation>
+    </message>
+    <message>
+        <source>New course</source>
+        <translation>新课程</translation>
+    </message>
+    <message>
+        <source>Newer version</source>
+        <translation>有新版本</translation>
+    </message>
+    <message>
+        <source>Already on this computer</source>
+        <translation>已经有了</translation>
+    </message>
+    <message>
+        <source>This computer already has a newer version of this course</source>
+        <translation>这台电脑上已经有这门课程更新的版本</translation>
+    </message>
+    <message>
+        <source>The USB stick was taken out. Put it back and press Copy again; what was already copied is kept.</source>
+        <translation>U盘被拔出了。请把它插回去，再点“继续复制”；已经复制好的内容都保留着。</translation>
+    </message>
+    <message>
+        <source>The disk of this computer is full, so copying stopped. What was already copied is kept. Ask the person who looks after this computer to free some space, then press Copy again.</source>
+        <translation>这台电脑的磁盘满了，所以复制停了下来。已经复制好的内容都保留着。请管理这台电脑的人腾出一些空间，然后点“继续复制”。</translation>
+    </message>
+    <message>
+        <source>Copying was stopped. What was already copied is kept; press Copy again to copy the rest.</source>
+        <translation>复制已经停止。已经复制好的内容都保留着；点“继续复制”可以复制剩下的部分。</translation>
+    </message>
+    <message>
+        <source>Lamplight courses on it</source>
+        <translation>有灯火研修课程</translation>
+    </message>
+    <message>
+        <source>%1 free</source>
+        <translation>剩余 %1</translation>
+    </message>
+    <message>
+        <source>This computer is not registered with the county yet, so the county would not accept its progress. Ask your training coordinator to register it (with your school&apos;s enrollment code), then try again.</source>
+        <translation>这台电脑还没有在县里登记，所以县里不会接收它的学习记录。请培训负责人帮忙登记这台电脑（用学校的注册码连接县服务器），然后再试一次。</translation>
+    </message>
+    <message>
+        <source>The USB stick is full, so the progress could not be written on it. Use a stick with more free space, or delete files you no longer need from it.</source>
+        <translation>U盘满了，学习记录没能写进去。请换一个空间更大的U盘，或者删掉U盘上不再需要的文件。</translation>
+    </message>
+    <message>
+        <source>The progress could not be written on the USB stick. Check that it is pushed in well and is not locked (some sticks have a small lock switch), then try again.</source>
+        <translation>学习记录没能写到U盘上。请检查U盘是否插好、有没有被锁住（有些U盘侧面有一个小的写保护开关），然后再试一次。</translation>
+    </message>
+</context>
+<context>
+    <name>UsbWindow</name>
+    <message>
+        <source>USB stick</source>
+        <extracomment>How often the list of sticks is read again while it is shown.</extracomment>
+        <translation>U盘</translation>
+    </message>
+    <message>
+        <source>Choose the folder with the courses</source>
+        <translation>选择放课程的文件夹</translation>
+    </message>
+    <message>
+        <source>Writing our progress on the stick…</source>
+        <translation>正在把学习记录写到U盘上…</translation>
+    </message>
+    <message>
+        <source>The county received %n record(s) from this computer.</source>
+        <translation>县里已经收到这台电脑的 %n 条学习记录。</translation>
+    </message>
+    <message>
+        <source>%n answer(s) from the county on this stick could not be used. Nothing is lost: that progress is sent again.</source>
+        <translation>U盘上有 %n 份县里的回执用不了。学习记录不会丢失：这些记录会再发送一次。</translation>
+    </message>
+    <message>
+        <source>There is no new progress to send: the county has everything.</source>
+        <translation>没有新的学习记录需要发送，县里都已经收到了。</translation>
+    </message>
+    <message>
+        <source>%n learning record(s) from %1 are now on the stick. Give it to your training coordinator.</source>
+        <translation>%1的 %n 条学习记录已经写到U盘上了。请把U盘交给培训负责人。</translation>
+    </message>
+    <message>
+        <source>%n teacher(s)</source>
+        <translation>%n 位老师</translation>
     </message>
 </context>
 <context>
