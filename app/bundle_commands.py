@@ -32,24 +32,14 @@ from app.storage.clock import Clock, utc_now
 from app.storage.db import Database, open_database
 from app.storage.errors import DiskFullError, StorageError
 from app.sync.bundles import BundleWritten, ReceiptsApplied, apply_receipts, export_bundle
-from app.sync.drives import pack_folder
 from app.sync.errors import NotEnrolledError
 from wire.blobs import DiskFull
 from wire.bundle import BundleError, BundleWriteError
-from wire.pack import DEFAULT_PACK_FOLDER
+from wire.pack import pack_root_for_writing
 
 EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_ENROLL, EXIT_RECEIPT, EXIT_DISK = 0, 1, 2, 4, 5, 7
 
 log = logging.getLogger(__name__)
-
-
-def bundle_root(folder: Path) -> Path:
-    """The pack folder progress goes to: the pack in ``folder``, else ``folder/lamplight``
-    (``folder`` itself when it is named so)."""
-    found = pack_folder(folder)
-    if found is not None:
-        return found
-    return folder if folder.name == DEFAULT_PACK_FOLDER else folder / DEFAULT_PACK_FOLDER
 
 
 def run_export_bundle(
@@ -86,7 +76,7 @@ def run_export_bundle(
     except StorageError as exc:
         return finish(EXIT_USAGE, f"cannot use the data directory {paths.root}: {exc}")
     try:
-        return _run(db, bundle_root(folder), clock, report, finish, err, as_json)
+        return _run(db, pack_root_for_writing(folder), clock, report, finish, err, as_json)
     except NotEnrolledError:
         return finish(
             EXIT_ENROLL,

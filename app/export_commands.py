@@ -29,7 +29,7 @@ from app.context import AppContext
 from app.paths import DataPaths
 from app.storage.errors import StorageError
 from app.sync.pack_export import PeerExport, export_courses
-from wire.pack import PackError
+from wire.pack import PackError, pack_root_for_writing
 from wire.pack_writer import PackFull, PackWriteError, ProgressLine
 
 EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_PARTIAL, EXIT_DISK = 0, 1, 2, 5, 7
@@ -49,6 +49,7 @@ def run_export_pack(
     """Writes the pack; prints what happened; returns the exit status (see above)."""
     stdout = stdout if stdout is not None else sys.stdout
     stderr = stderr if stderr is not None else sys.stderr
+    out = pack_root_for_writing(out)  # a stick's root gets its lamplight folder
     result: dict[str, Any] = {"pack": str(out)}
 
     def fail(status: int, message: str) -> int:

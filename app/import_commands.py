@@ -46,11 +46,10 @@ from app.sync.pack_import import (
     ImportReport,
     PackPlan,
     StopReason,
-    find_pack,
     import_pack,
     scan_pack,
 )
-from wire.pack import PackError
+from wire.pack import PackError, find_pack
 
 EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_REFUSED, EXIT_DISK, EXIT_STICK, EXIT_INTERRUPTED = (
     0,

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from server import keys
 from server.packs import UnknownCourseError, export_pack
 from wire.blobs import BlobStore
-from wire.pack import PackError
+from wire.pack import PackError, pack_root_for_writing
 from wire.pack_writer import PackFull, PackWriteError, ProgressLine
 
 COMMANDS = frozenset({"keys", "export-pack"})
@@ -78,7 +78,7 @@ def add_commands(commands: argparse._SubParsersAction[Any], common: _Common) -> 
     export = commands.add_parser(
         "export-pack", help="write or top up a USB content pack with signed courses"
     )
-    export.add_argument("out", type=Path, metavar="OUT", help="the pack folder on the stick")
+    export.add_argument("out", type=Path, metavar="OUT", help="the stick, or the pack folder on it")
     which = export.add_mutually_exclusive_group(required=True)
     which.add_argument(
         "--course",
@@ -163,7 +163,7 @@ def _export(args: argparse.Namespace, opened: Opened) -> int:
             report = export_pack(
                 session,
                 opened.blobs,
-                args.out,
+                pack_root_for_writing(args.out),  # a stick's root gets its lamplight folder
                 None if args.all else args.courses,
                 key,
                 info.code,

@@ -9,6 +9,10 @@ Modules:
     api: the JSON documents exchanged over ``/api/v1`` (catalog, info, errors).
     sync: the sync protocol: devices, teachers, records, push and pull.
     blobs: the content-addressed blob store used by the server, the client and content packs.
+    blocks: block digests of an asset, for resumable verified downloads.
+    canonical: canonical JSON and the bytes the county signs for a course.
+    pack, pack_writer: the USB content pack (a signed folder), read and written.
+    bundle: the progress bundle a PC writes to a stick, and the county's receipt.
 """
 
 API_PREFIX = "/api/v1"

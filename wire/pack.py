@@ -327,7 +327,14 @@ def read_limited(path: Path, limit: int, name: str) -> bytes:
     Raises:
         PackError: ``TOO_LARGE``, ``UNSAFE_NAME`` (not a plain file), ``READ_FAILED``.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    # O_NONBLOCK: a FIFO planted in a pack must not hang the open (it is then refused as not
+    # a plain file); it changes nothing for regular files.
+    flags = (
+        os.O_RDONLY
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_BINARY", 0)
+    )
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
@@ -521,3 +528,38 @@ def verify_course(
             course=course_id,
         )
     return VerifiedCourse(document=document, signature=signature, content=parsed.course)
+
+
+# --- where a pack is ------------------------------------------------------------------------
+
+
+def find_pack(folder: Path) -> Path | None:
+    """The pack in ``folder``: the folder itself or its ``lamplight`` folder, whichever holds
+    an index (``None``: neither, or the folder cannot be read)."""
+    for candidate in (folder, folder / DEFAULT_PACK_FOLDER):
+        try:
+            if (candidate / INDEX_FILE).is_file():
+                return candidate
+        except OSError:  # pulled out, or unreadable
+            continue
+    return None
+
+
+def pack_root_for_writing(folder: Path) -> Path:
+    """Where to write to, given the folder a person named (a stick, or a folder on it).
+
+    The pack already there; else ``folder`` when it is called ``lamplight``, is new or is an
+    empty folder; else (a stick's root, or a folder holding other files) ``folder/lamplight``.
+    Every command that writes to a stick follows this rule, so they all meet in one place.
+    """
+    found = find_pack(folder)
+    if found is not None:
+        return found
+    if folder.name == DEFAULT_PACK_FOLDER:
+        return folder
+    try:
+        if folder.is_dir() and (os.path.ismount(folder) or any(folder.iterdir())):
+            return folder / DEFAULT_PACK_FOLDER
+    except OSError:
+        return folder / DEFAULT_PACK_FOLDER
+    return folder

@@ -145,7 +145,8 @@ def _replace_courses(session: Session, courses: list[CatalogCourse]) -> None:
         for lp, lesson in enumerate(c.lessons)
         for ip, item in enumerate(lesson.items)
     ]
-    session.execute(sqlite_insert(Item), item_rows)
+    if item_rows:  # a signed pack document may hold a lesson without items
+        session.execute(sqlite_insert(Item), item_rows)
 
 
 def _keep_signatures(session: Session, courses: list[CatalogCourse]) -> None:

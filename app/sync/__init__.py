@@ -17,6 +17,11 @@ Modules:
         hashing thread that checks each block; throttle: the bandwidth cap.
     download_runner: :func:`~app.sync.download_runner.drain_queue`, the download queue's
         worker; policy: the download hours, cap and disk reserve.
+    pack_import: reading a USB pack (:func:`~app.sync.pack_import.scan_pack`) and taking its
+        courses in (:func:`~app.sync.pack_import.import_pack`); pack_copy: its copy workers
+        and disk barrier (docs/usb-packs.md). pack_export: this PC's courses onto a pack.
+    bundles: progress onto a stick and the county's receipts back (docs/bundles.md).
+    drives: the removable drives plugged in.
 
 Errors::
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from wire.pack import DEFAULT_PACK_FOLDER, INDEX_FILE
+from wire.pack import find_pack, pack_root_for_writing
 
 LINUX_MEDIA_ROOTS = ("/media/", "/run/media/")
 LINUX_MANUAL_ROOTS = ("/mnt/",)
@@ -56,24 +56,13 @@ class Drive:
 
 
 def pack_folder(folder: Path) -> Path | None:
-    """``folder`` or ``folder/lamplight`` when it holds a pack index; else ``None`` (the same
-    rule as :func:`app.sync.pack_import.find_pack`, without loading the import machinery)."""
-    for candidate in (folder, folder / DEFAULT_PACK_FOLDER):
-        try:
-            if (candidate / INDEX_FILE).is_file():
-                return candidate
-        except OSError:  # pulled out, or unreadable
-            continue
-    return None
+    """``folder`` or ``folder/lamplight`` when it holds a pack index; else ``None``."""
+    return find_pack(folder)
 
 
 def bundle_root(folder: Path) -> Path:
-    """Where progress goes on a stick: the pack in ``folder``, else ``folder/lamplight``
-    (``folder`` itself when it is named so)."""
-    found = pack_folder(folder)
-    if found is not None:
-        return found
-    return folder if folder.name == DEFAULT_PACK_FOLDER else folder / DEFAULT_PACK_FOLDER
+    """Where progress goes on a stick (:func:`wire.pack.pack_root_for_writing`)."""
+    return pack_root_for_writing(folder)
 
 
 def describe(path: Path, label: str) -> Drive | None:

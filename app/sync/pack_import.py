@@ -77,8 +77,6 @@ from app.sync.pack_copy import (
 from app.sync.policy import load_policy
 from wire.blobs import BlobStore, DiskFull
 from wire.pack import (
-    DEFAULT_PACK_FOLDER,
-    INDEX_FILE,
     CourseContent,
     IndexCourse,
     PackError,
@@ -208,18 +206,6 @@ class ImportReport:
     files_copied: int = 0
     message: str = ""
     left: list[str] = field(default_factory=list)
-
-
-def find_pack(folder: Path) -> Path | None:
-    """The pack in ``folder``: the folder itself or its ``lamplight`` folder, whichever holds
-    an index (``None``: neither)."""
-    for candidate in (folder, folder / DEFAULT_PACK_FOLDER):
-        try:
-            if (candidate / INDEX_FILE).is_file():
-                return candidate
-        except OSError:
-            continue
-    return None
 
 
 def free_space(path: Path) -> int:

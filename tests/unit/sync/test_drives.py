@@ -120,6 +120,7 @@ def test_pack_folder_finds_a_pack_at_the_top_or_in_the_lamplight_folder(tmp_path
 
 
 def test_progress_goes_to_the_pack_on_the_stick_or_a_new_lamplight_folder(tmp_path: Path) -> None:
+    (tmp_path / "photos").mkdir()  # a stick holding other things
     assert bundle_root(tmp_path) == tmp_path / "lamplight"
     assert bundle_root(tmp_path / "lamplight") == tmp_path / "lamplight"
     (tmp_path / INDEX_FILE).write_text("{}")

@@ -181,3 +181,26 @@ def test_public_keys_round_trip_as_text() -> None:
     assert pack.key_id(pack.parse_public_key(text)) == pack.key_id(key)
     pem = pack.private_key_pem(pack.new_signing_key())
     assert pack.load_private_key_pem(pem).public_key() is not None
+
+
+def test_a_fifo_in_place_of_a_document_is_refused_without_hanging(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / pack.INDEX_FILE)
+    with pytest.raises(PackError) as caught:
+        pack.read_index(tmp_path)
+    assert caught.value.problem == Problem.UNSAFE_NAME
+
+
+def test_every_writer_meets_in_one_place_on_a_stick(tmp_path: Path) -> None:
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "照片").mkdir()  # a stick holds other things too
+    assert pack.pack_root_for_writing(stick) == stick / "lamplight"
+    assert pack.pack_root_for_writing(stick / "lamplight") == stick / "lamplight"
+    assert pack.pack_root_for_writing(tmp_path / "new") == tmp_path / "new"
+    (tmp_path / "empty").mkdir()
+    assert pack.pack_root_for_writing(tmp_path / "empty") == tmp_path / "empty"
+    (stick / "mine").mkdir()
+    (stick / "mine" / pack.INDEX_FILE).write_text("{}")
+    assert pack.pack_root_for_writing(stick / "mine") == stick / "mine"  # the pack already there
+    assert pack.find_pack(stick / "mine") == stick / "mine"
+    assert pack.find_pack(stick) is None
