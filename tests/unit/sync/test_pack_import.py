@@ -27,7 +27,6 @@ from app.sync.pack_import import (
     ImportReport,
     PackPlan,
     StopReason,
-    find_pack,
     import_pack,
     scan_pack,
 )
@@ -44,7 +43,7 @@ from tests.helpers.packs import (
     write_index,
 )
 from wire.api import CatalogCourse, CatalogPage
-from wire.pack import PackError, Problem
+from wire.pack import PackError, Problem, find_pack
 
 KEY = demo_key()
 COUNTY = county_for(KEY)
