@@ -1,11 +1,26 @@
 """The video player: resumes where the teacher stopped and records what they watched.
 
 QtMultimedia is imported only when a video is opened, to keep start-up light.
+
+Every command to the player (source, play, pause, stop, seek) is queued to the event loop
+(:meth:`VideoPage._command`) instead of called from Python. Qt's FFmpeg backend tears its
+worker objects down in their own threads, and their destructors call into PySide's wrappers
+(the audio output, the video sink), which need the GIL; a Python call such as ``stop()`` holds
+the GIL while it waits for those threads, so the app froze now and then when a video was closed
+(seen in the tests, 1 in about 30). Run from the event loop, the same call holds no GIL.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtCore import (
+    Q_ARG,
+    QGenericArgumentHolder,
+    QMetaObject,
+    QSize,
+    Qt,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import QIcon
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
@@ -95,17 +110,22 @@ class VideoPage(QWidget):
         self._pending_seek = state.resume_at if state.resume_at > 0 else None
         self.tracker.reset()
         self._show_watched(state)
-        self.player.setSource(QUrl.fromLocalFile(str(path)))
-        self.player.play()
+        self._command("setSource", Q_ARG(QUrl, QUrl.fromLocalFile(str(path))))
+        self._command("play")
         return True
 
     def close_video(self) -> None:
-        self.player.pause()
+        self._command("pause")
         self._record(self.tracker.flush())
-        self.player.stop()
-        self.player.setSource(QUrl())
+        self._command("stop")
+        self._command("setSource", Q_ARG(QUrl, QUrl()))
         self.item = None
         self.closed.emit()
+
+    def _command(self, slot: str, *args: QGenericArgumentHolder) -> None:
+        """Queues ``player.<slot>(*args)`` for the event loop (see the module docstring);
+        commands run in the order given."""
+        QMetaObject.invokeMethod(self.player, slot, Qt.ConnectionType.QueuedConnection, *args)
 
     # Playback ---------------------------------------------------------------------------------
     def position(self) -> float:
@@ -116,14 +136,14 @@ class VideoPage(QWidget):
 
     def toggle(self) -> None:
         if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
-            self.player.pause()
+            self._command("pause")
         else:
-            self.player.play()
+            self._command("play")
 
     def seek(self, seconds: float) -> None:
         self._record(self.tracker.flush())
         self.tracker.reset()
-        self.player.setPosition(int(seconds * 1000))
+        self._command("setPosition", Q_ARG("qint64", int(seconds * 1000)))
 
     def _on_position(self, ms: int) -> None:
         seconds = ms / 1000
@@ -139,7 +159,7 @@ class VideoPage(QWidget):
 
     def _on_status(self, status: QMediaPlayer.MediaStatus) -> None:
         if status == QMediaPlayer.MediaStatus.LoadedMedia and self._pending_seek is not None:
-            self.player.setPosition(int(self._pending_seek * 1000))
+            self._command("setPosition", Q_ARG("qint64", int(self._pending_seek * 1000)))
             self._pending_seek = None
         elif status == QMediaPlayer.MediaStatus.EndOfMedia:
             self.tracker.update(self.duration())
