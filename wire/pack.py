@@ -548,13 +548,19 @@ def find_pack(folder: Path) -> Path | None:
 def pack_root_for_writing(folder: Path) -> Path:
     """Where to write to, given the folder a person named (a stick, or a folder on it).
 
-    The pack already there; else ``folder`` when it is called ``lamplight``, is new or is an
-    empty folder; else (a stick's root, or a folder holding other files) ``folder/lamplight``.
-    Every command that writes to a stick follows this rule, so they all meet in one place.
+    The pack already there (an index, or the ``courses`` or ``bundles`` folder of one); else
+    ``folder`` when it is called ``lamplight``, is new or is an empty folder; else (a stick's
+    root, or a folder holding other files) ``folder/lamplight``. Every command that writes to a
+    stick follows this rule, so they all meet in one place.
     """
-    found = find_pack(folder)
-    if found is not None:
-        return found
+    for candidate in (folder, folder / DEFAULT_PACK_FOLDER):
+        try:
+            if (candidate / INDEX_FILE).is_file() or any(
+                (candidate / part).is_dir() for part in (COURSES_DIR, BUNDLES_DIR)
+            ):
+                return candidate  # a pack, or a stick that so far carried only progress
+        except OSError:
+            continue
     if folder.name == DEFAULT_PACK_FOLDER:
         return folder
     try:

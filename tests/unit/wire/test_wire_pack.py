@@ -204,3 +204,13 @@ def test_every_writer_meets_in_one_place_on_a_stick(tmp_path: Path) -> None:
     assert pack.pack_root_for_writing(stick / "mine") == stick / "mine"  # the pack already there
     assert pack.find_pack(stick / "mine") == stick / "mine"
     assert pack.find_pack(stick) is None
+
+
+def test_a_stick_that_so_far_carried_only_progress_is_found_again(tmp_path: Path) -> None:
+    stick = tmp_path / "stick"
+    (stick / pack.BUNDLES_DIR).mkdir(parents=True)  # the first bundle went to the empty stick
+    assert pack.pack_root_for_writing(stick) == stick
+    other = tmp_path / "other"
+    (other / "lamplight" / pack.BUNDLES_DIR).mkdir(parents=True)
+    (other / "photos").mkdir()
+    assert pack.pack_root_for_writing(other) == other / "lamplight"
