@@ -30,7 +30,8 @@ from app.paths import DataPaths
 from app.storage.errors import StorageError
 from app.sync.pack_export import PeerExport, export_courses
 from wire.pack import PackError, pack_root_for_writing
-from wire.pack_writer import PackFull, PackWriteError, ProgressLine
+from wire.pack_courses import ProgressLine
+from wire.pack_writer import PackFull, PackWriteError
 
 EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_PARTIAL, EXIT_DISK = 0, 1, 2, 5, 7
 

@@ -36,7 +36,8 @@ from server import keys
 from server.packs import UnknownCourseError, export_pack
 from wire.blobs import BlobStore
 from wire.pack import PackError, pack_root_for_writing
-from wire.pack_writer import PackFull, PackWriteError, ProgressLine
+from wire.pack_courses import ProgressLine
+from wire.pack_writer import PackFull, PackWriteError
 
 COMMANDS = frozenset({"keys", "export-pack"})
 EXIT_OK = 0

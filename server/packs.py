@@ -26,7 +26,8 @@ from server.errors import NotFoundError
 from server.models import Course, CourseVersion
 from wire.blobs import BlobStore
 from wire.pack import CourseContent, course_document_bytes, sign_document
-from wire.pack_writer import CopyProgress, PackCourse, PackReport, PackWriter, write_courses
+from wire.pack_courses import CopyProgress, PackCourse, PackReport, write_courses
+from wire.pack_writer import PackWriter
 
 WRITTEN_BY = f"Lamplight county server {__version__}"
 

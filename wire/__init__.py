@@ -11,7 +11,7 @@ Modules:
     blobs: the content-addressed blob store used by the server, the client and content packs.
     blocks: block digests of an asset, for resumable verified downloads.
     canonical: canonical JSON and the bytes the county signs for a course.
-    pack, pack_writer: the USB content pack (a signed folder), read and written.
+    pack, pack_writer, pack_courses: the USB content pack (a signed folder), read and written.
     bundle: the progress bundle a PC writes to a stick, and the county's receipt.
 """
 

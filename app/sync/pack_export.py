@@ -34,7 +34,8 @@ from wire.pack import (
     load_model,
     verify_document,
 )
-from wire.pack_writer import CopyProgress, PackCourse, PackReport, PackWriter, write_courses
+from wire.pack_courses import CopyProgress, PackCourse, PackReport, write_courses
+from wire.pack_writer import PackWriter
 
 
 class Refusal(StrEnum):

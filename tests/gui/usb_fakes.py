@@ -35,7 +35,8 @@ from wire.pack import (
     new_signing_key,
     sign_document,
 )
-from wire.pack_writer import PackCourse, PackWriter, write_courses
+from wire.pack_courses import PackCourse, write_courses
+from wire.pack_writer import PackWriter
 from wire.sync import PROFILE_CREATED
 
 REPO = Path(__file__).resolve().parents[2]

@@ -27,17 +27,8 @@ from wire.pack import (
     sign_document,
     verify_course,
 )
-from wire.pack_writer import (
-    PARTIAL_DIR,
-    AddResult,
-    CopyProgress,
-    PackCourse,
-    PackFull,
-    PackReport,
-    PackWriter,
-    ProgressLine,
-    write_courses,
-)
+from wire.pack_courses import CopyProgress, PackCourse, PackReport, ProgressLine, write_courses
+from wire.pack_writer import PARTIAL_DIR, AddResult, PackFull, PackWriter
 
 KEY = new_signing_key()
 COUNTY = "demo"
