@@ -47,6 +47,7 @@ from tests.helpers.packs import (
     course_json,
     demo_key,
     make_pack,
+    seeded_bytes,
     sha,
     write_course,
     write_index,
@@ -60,8 +61,7 @@ TRUST = county_for(KEY)
 
 
 def data(seed: str, size: int = 4000) -> bytes:
-    block = sha(seed.encode()).encode()
-    return (block * (size // len(block) + 1))[:size]
+    return seeded_bytes(seed, size)
 
 
 @dataclass

@@ -37,6 +37,7 @@ from tests.helpers.packs import (
     course_json,
     demo_key,
     make_pack,
+    seeded_bytes,
     sha,
     write_blob,
     write_course,
@@ -50,8 +51,7 @@ COUNTY = county_for(KEY)
 
 
 def blob(seed: str, size: int = 3000) -> bytes:
-    block = sha(seed.encode()).encode()
-    return (block * (size // len(block) + 1))[:size]
+    return seeded_bytes(seed, size)
 
 
 def scan(
