@@ -9,12 +9,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[3]
 
 CHECK = """
-import importlib, sys
-for name in ("server", "server.app", "server.auth", "server.batches", "server.catalog",
-             "server.cli", "server.cli_admin", "server.db", "server.deps", "server.devices",
-             "server.errors", "server.models", "server.pins", "server.publish", "server.pull",
-             "server.push", "server.ratelimit", "server.sync_api", "server.teachers"):
-    importlib.import_module(name)
+import importlib, pkgutil, sys
+import server
+for module in pkgutil.iter_modules(server.__path__, "server."):
+    if not module.name.startswith("server.migrations"):
+        importlib.import_module(module.name)
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "shiboken6", "app"))
 print(",".join(loaded))
 """
