@@ -12,7 +12,7 @@ CHECK = """
 import importlib, pkgutil, sys
 import server
 for module in pkgutil.iter_modules(server.__path__, "server."):
-    if not module.name.startswith("server.migrations"):
+    if module.name not in ("server.__main__", "server.migrations"):
         importlib.import_module(module.name)
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "shiboken6", "app"))
 print(",".join(loaded))
