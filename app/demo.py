@@ -1,7 +1,9 @@
 """The embedded demo: a county server on loopback with the demo courses, and the app on it.
 
-Everything lives under one demo folder (the per-user data dir ``Lamplight-demo`` unless
-``--data-dir`` says otherwise): ``server/`` for the county server, ``client/`` for the app.
+The demo server publishes the demo courses (``ict-basics`` ends with a quiz) and the survey of
+teachers' information literacy as a form of its own. Everything lives under one demo folder
+(the per-user data dir ``Lamplight-demo`` unless ``--data-dir`` says otherwise): ``server/``
+for the county server, ``client/`` for the app.
 The demo server gets one school, and the demo PC is enrolled in it on first start, so syncing
 works at once; the school's code is kept in ``server/demo-enrollment-code.txt`` (enroll a second
 demo PC with it: ``python -m app enroll --code CODE --server URL --data-dir D``).
@@ -22,6 +24,8 @@ from app.paths import DataPaths
 from app.resources import DEMO_COURSES, DEMO_SIGNING_KEY, asset
 
 SERVER_START_TIMEOUT_S = 30
+#: Forms the demo publishes on their own (the demo quiz is an item of ``ict-basics`` instead).
+DEMO_STANDALONE_FORMS = (("demo", "forms", "teacher-info-literacy.xlsx"),)
 DEMO_SCHOOL = "灯火演示学校"
 CODE_FILE = "demo-enrollment-code.txt"
 
@@ -69,6 +73,7 @@ def demo_county_key(server_dir: Path) -> None:
 
 
 def publish_demo(server_dir: Path) -> None:
+    """Publishes the demo courses, then the demo survey on its own (``publish-form``)."""
     courses = sorted(p for p in asset(*DEMO_COURSES).iterdir() if (p / "course.toml").is_file())
     result = subprocess.run(
         [
@@ -86,6 +91,24 @@ def publish_demo(server_dir: Path) -> None:
     )
     if result.returncode != 0:
         raise DemoError(f"publishing the demo courses failed:\n{result.stderr.strip()}")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server",
+            "publish-form",
+            *(str(asset(*form)) for form in DEMO_STANDALONE_FORMS),
+            "--data-dir",
+            str(server_dir),
+        ],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        check=False,
+    )
+    if result.returncode != 0:
+        raise DemoError(f"publishing the demo survey failed:\n{result.stderr.strip()}")
 
 
 def demo_school_code(server_dir: Path) -> str:

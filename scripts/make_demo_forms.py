@@ -15,6 +15,9 @@ Run from anywhere, with the project's virtualenv::
     profile has them, and the county's reports break answers down by them.
 ``ict-basics-quiz.xlsx``
     a five-question quiz (10 points, pass mark 6, three attempts, feedback after submitting).
+    It is also an item of the demo course ``ict-basics``, and a course's items must lie inside
+    its folder, so the same bytes are written to ``assets/demo/courses/ict-basics/forms/``
+    too (:data:`COURSE_COPIES`); the demo publishes the survey on its own (``publish-form``).
 
 The workbooks are what a coordinator would write (and a model to copy): ``survey``,
 ``choices`` and ``settings`` sheets, bold headers, readable column widths. Re-running writes
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import sys
 import zipfile
 from datetime import datetime
@@ -36,12 +40,17 @@ from openpyxl.styles import Font
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "assets" / "demo" / "forms"
+#: Workbooks that are also items of a demo course, and the course folder's copy of each.
+COURSE_COPIES = {
+    "ict-basics-quiz.xlsx": ROOT / "assets" / "demo" / "courses" / "ict-basics" / "forms",
+}
 sys.path.insert(0, str(ROOT))
 
 from server.xlsform import load_xlsform  # noqa: E402 - after the path is set
 
 Row = list[str | int | None]
 FIXED_TIME = datetime(2024, 9, 1)
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 ZH, EN = "label::Chinese (zh)", "label::English (en)"
 
 SURVEY_HEADERS: Row = [
@@ -509,14 +518,22 @@ def workbook_bytes(sheets: dict[str, list[Row]]) -> bytes:
 
 
 def _fixed_zip_times(data: bytes) -> bytes:
-    """The same zip with every entry dated 1980-01-01, so re-running changes no byte."""
+    """The same zip with every entry dated 1980-01-01 and the document's modified date fixed
+    (openpyxl writes the time of saving there, whatever ``properties.modified`` says), so
+    re-running changes no byte."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
-            dst.writestr(fixed, src.read(info.filename))
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(
+                    rb"\g<1>" + FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>",
+                    content,
+                )
+            dst.writestr(fixed, content)
     return out.getvalue()
 
 
@@ -528,12 +545,15 @@ def main(argv: list[str] | None = None) -> int:
     for name, (survey, choices, settings) in FORMS.items():
         path = OUT / name
         data = workbook_bytes({"survey": survey, "choices": choices, "settings": settings})
-        if args.check:
-            if not path.is_file() or path.read_bytes() != data:
-                print(f"{path}: out of date; run {Path(__file__).name} to rewrite it")
-                return 1
-        else:
-            path.write_bytes(data)
+        copies = [COURSE_COPIES[name] / name] if name in COURSE_COPIES else []
+        for target in [path, *copies]:
+            if args.check:
+                if not target.is_file() or target.read_bytes() != data:
+                    print(f"{target}: out of date; run {Path(__file__).name} to rewrite it")
+                    return 1
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
         form = load_xlsform(path)
         print(
             f"{path.relative_to(ROOT)}: {form.mode.value} {form.id} v{form.version}, "

@@ -7,6 +7,8 @@
     python -m server keys init --county CODE | show --data-dir D        (see server.cli_packs)
     python -m server export-pack OUT --course ID... | --all --data-dir D
     python -m server import-bundle DIR --data-dir D                  (see server.cli_bundles)
+    python -m server publish-form FILE.xlsx... | forms list --data-dir D  (see server.cli_forms)
+    python -m server report form FORM_ID [--format xlsx|csv|json] --data-dir D  (server.cli_reports)
 
 Every command takes ``--database-url URL``; the database defaults to
 ``$LAMPLIGHT_DATABASE_URL``, else SQLite at ``D/server.sqlite3``; blobs live in ``D/blobs``.
@@ -35,14 +37,14 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from server import cli_admin, cli_bundles, cli_packs
+from server import cli_admin, cli_bundles, cli_forms, cli_packs, cli_reports
 from server.blocks import SIDECAR_DIR, BlockDigests
 from server.db import default_database_url, make_engine, make_sessionmaker, migrate
 from server.errors import DatabaseError, NotFoundError, StorageError
 from wire import blocks
 from wire.api import AssetRef
 from wire.blobs import BlobStore
-from wire.course import COURSE_FILE, CourseFormatError, load_course_folder
+from wire.course import COURSE_FILE, CourseFormatError
 
 DATABASE_URL_ENV = "LAMPLIGHT_DATABASE_URL"
 BLOBS_DIR = "blobs"
@@ -103,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_admin.add_commands(commands, common)
     cli_packs.add_commands(commands, common)
     cli_bundles.add_commands(commands, common)
+    cli_forms.add_commands(commands, common)
+    cli_reports.add_commands(commands, common)
     return parser
 
 
@@ -129,6 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return cli_packs.run(args, opened)
             if args.command == "import-bundle":
                 return cli_bundles.run(args, opened)
+            if args.command in cli_forms.COMMANDS:
+                return cli_forms.run(args, opened)
+            if args.command in cli_reports.COMMANDS:
+                return cli_reports.run(args, opened)
             return cli_admin.run(args, opened.sessions)
         finally:
             opened.engine.dispose()
@@ -183,13 +191,15 @@ def _remove_stale_partials(blobs: BlobStore) -> None:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from server.publish import publish_course
+    from server.publish import prepare_course, publish_prepared
 
-    # Check every folder before publishing any, so a typo in the third folder does not leave
-    # the first two published alone.
+    # Check every folder (and convert its forms) before publishing any, so a typo in the third
+    # folder does not leave the first two published alone.
     owners: dict[str, Path] = {}
+    prepared = []
     for folder in args.folders:
-        course, _ = load_course_folder(folder)
+        prepared.append(prepare_course(folder))
+        course = prepared[-1].course
         if course.id in owners:
             raise CourseFormatError(
                 str(folder / COURSE_FILE),
@@ -205,9 +215,11 @@ def _publish(args: argparse.Namespace) -> int:
             digests.get(ref.sha256)
 
     try:
-        for folder in args.folders:
+        for course_folder in prepared:
             with opened.sessions() as session:
-                result = publish_course(session, opened.blobs, folder, on_stored=digest_blocks)
+                result = publish_prepared(
+                    session, opened.blobs, course_folder, on_stored=digest_blocks
+                )
             print(result.describe(), flush=True)
         _sign_new_versions(args.data_dir, opened)
     finally:

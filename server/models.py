@@ -12,6 +12,9 @@ token (only its sha256 is kept), teachers live on the devices that created or cl
 second change sequence (``record.seq``) that pull cursors follow. ``attempt`` counts wrong
 enrollment codes and PINs in the database, so limits hold across restarts and workers.
 
+Forms (revision 0004, see ``docs/forms.md``): ``form_version`` keeps each published version of
+a questionnaire or quiz, for the reports to read answers against.
+
 Timestamps are timezone-aware UTC. ``record.at`` is the device's naive UTC clock, stored as UTC.
 """
 
@@ -22,6 +25,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     Dialect,
@@ -269,3 +273,31 @@ class BundleImport(Base):
     duplicates: Mapped[int] = mapped_column(Integer)
     rejected: Mapped[int] = mapped_column(Integer)
     receipt: Mapped[str] = mapped_column(Text)
+
+
+# --- forms (revision 0004) -----------------------------------------------------------------
+
+
+class FormVersion(Base):
+    """One published version of a questionnaire or quiz (see :mod:`server.form_store`).
+
+    Written in the transaction that publishes the course version carrying it, once per
+    ``(form_id, version)``: the same version published again (the course republished) adds no
+    row, and different content under a version already published is refused. ``spec`` is the
+    :class:`wire.forms.FormSpec` as canonical JSON, the very bytes of asset ``asset_sha256``.
+    A form id belongs to one course (``course_id``); ``standalone`` marks the one-item courses
+    ``python -m server publish-form`` makes, whose id is the form's.
+    """
+
+    __tablename__ = "form_version"
+    __table_args__ = (UniqueConstraint("form_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    form_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(64))
+    spec: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    course_id: Mapped[str] = mapped_column(String(64), ForeignKey("course.id"))
+    item_id: Mapped[str] = mapped_column(String(64))
+    asset_sha256: Mapped[str] = mapped_column(String(64), ForeignKey("asset.sha256"))
+    standalone: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -14,9 +14,14 @@ A course folder holds one ``course.toml`` and the media it names::
 
       [[lessons.items]]
       id = "intro"
-      kind = "video"              # video | document
+      kind = "video"              # video | document | questionnaire | quiz
       title = "课程介绍"
       file = "media/intro.mp4"
+
+A ``questionnaire`` or ``quiz`` item names an XLSForm workbook (``forms/survey.xlsx``). This
+module only checks that the file is one by its first bytes: the server converts it when
+publishing (:mod:`server.publish_forms`, which needs pyxform), and the course then carries
+the form as a JSON asset of type :data:`FORM_MEDIA_TYPE`, not the workbook.
 
 See ``docs/course-format.md``. Every error names the file and the field it is about.
 """
@@ -55,10 +60,24 @@ class ItemKind(StrEnum):
     QUESTIONNAIRE = "questionnaire"
 
 
-#: Kinds a course folder may contain in this version, with the media type their file must have.
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: The asset a questionnaire or quiz item carries: a ``wire.forms.FormSpec`` as canonical JSON.
+FORM_MEDIA_TYPE = "application/vnd.lamplight.form+json"
+#: Kinds whose file is an XLSForm workbook, published as a form (:data:`FORM_MEDIA_TYPE`).
+FORM_KINDS = frozenset({ItemKind.QUESTIONNAIRE, ItemKind.QUIZ})
+
+#: Kinds a course folder may contain in this version, with the media type their file must have
+#: in the folder (a form's asset differs: the server converts the workbook).
 PUBLISHABLE_KINDS: dict[ItemKind, str] = {
     ItemKind.VIDEO: "video/mp4",
     ItemKind.DOCUMENT: "application/pdf",
+    ItemKind.QUESTIONNAIRE: XLSX_MEDIA_TYPE,
+    ItemKind.QUIZ: XLSX_MEDIA_TYPE,
+}
+_DESCRIBED = {
+    "video/mp4": "an mp4 video",
+    "application/pdf": "a PDF document",
+    XLSX_MEDIA_TYPE: "an .xlsx workbook (an XLSForm)",
 }
 
 
@@ -177,13 +196,19 @@ def parse_course_toml(text: str, file: str = COURSE_FILE) -> CourseSpec:
 
 
 def sniff_media_type(path: Path) -> str | None:
-    """Recognises the media types Lamplight plays by their first bytes; ``None`` otherwise."""
+    """Recognises the media types Lamplight publishes by their first bytes; ``None`` otherwise.
+
+    Any zip archive is taken for an ``.xlsx`` workbook (one is a zip): the server's import
+    tells a workbook from another zip (a ``.docx``) when it reads the sheets.
+    """
     with path.open("rb") as fh:
         head = fh.read(12)
     if head.startswith(b"%PDF-"):
         return "application/pdf"
     if len(head) >= 8 and head[4:8] == b"ftyp":
         return "video/mp4"
+    if head.startswith(b"PK\x03\x04"):
+        return XLSX_MEDIA_TYPE
     return None
 
 
@@ -191,7 +216,8 @@ def load_course_folder(folder: Path) -> tuple[CourseSpec, dict[str, Path]]:
     """Reads and checks a whole course folder without changing anything.
 
     Returns:
-        The course and, for each item id, the media file it names.
+        The course and, for each item id, the media file it names (for a questionnaire or
+        quiz, the workbook the server converts).
 
     Raises:
         CourseFormatError: for the first thing wrong: a missing or malformed ``course.toml``,
@@ -217,7 +243,7 @@ def load_course_folder(folder: Path) -> tuple[CourseSpec, dict[str, Path]]:
                     str(manifest),
                     f"{field}.kind",
                     f"{item.kind.value!r} items cannot be published by this version; "
-                    "use video or document",
+                    f"use {', '.join(kind.value for kind in PUBLISHABLE_KINDS)}",
                 )
             path = (folder / item.file).resolve()
             if not path.is_relative_to(root):
@@ -230,7 +256,7 @@ def load_course_folder(folder: Path) -> tuple[CourseSpec, dict[str, Path]]:
                 raise CourseFormatError(
                     str(path),
                     "",
-                    f"is not {'an mp4 video' if expected == 'video/mp4' else 'a PDF document'} "
+                    f"is not {_DESCRIBED[expected]} "
                     f"(named by {field}.file, kind {item.kind.value})",
                 )
             files[item.id] = path

@@ -73,12 +73,16 @@ def test_the_demo_server_publishes_the_demo_courses_and_enrolls_the_demo_pc(
         page = requests.get(
             f"{url}/api/v1/catalog", headers={"Authorization": f"Bearer {token}"}, timeout=10
         ).json()
-        assert {c["id"] for c in page["courses"]} == {
+        courses = {c["id"]: c for c in page["courses"]}
+        assert set(courses) == {
             "ict-basics",
             "online-teaching",
             "classroom-safety",
+            "teacher-info-literacy",  # the demo survey, published on its own
         }
         assert all(len(c["lessons"]) >= 1 for c in page["courses"])
+        kinds = [i["kind"] for c in courses.values() for les in c["lessons"] for i in les["items"]]
+        assert kinds.count("quiz") == 1 and kinds.count("questionnaire") == 1
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -8,6 +8,7 @@ import pytest
 
 from wire.course import (
     COURSE_FILE,
+    XLSX_MEDIA_TYPE,
     CourseFormatError,
     ItemKind,
     load_course_folder,
@@ -17,6 +18,7 @@ from wire.course import (
 
 MP4 = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41" + b"\x00" * 64
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + b"0" * 64
+XLSX = b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + b"\x00" * 64  # a zip, as an .xlsx is
 
 HEADER = """\
 format = 1
@@ -283,14 +285,29 @@ def test_a_document_that_is_not_a_pdf_is_refused(folder: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", ["quiz", "questionnaire"])
-def test_quizzes_cannot_be_published_yet(folder: Path, kind: str) -> None:
+def test_form_items_name_a_workbook_the_server_converts(folder: Path, kind: str) -> None:
+    text = toml().replace('kind = "document"', f'kind = "{kind}"')
+    text = text.replace("media/notes.pdf", "forms/notes.xlsx")
+    (folder / "forms").mkdir()
+    (folder / "forms" / "notes.xlsx").write_bytes(XLSX)
+    (folder / COURSE_FILE).write_text(text, encoding="utf-8")
+
+    course, files = load_course_folder(folder)
+
+    assert course.lessons[0].items[1].kind == ItemKind(kind)
+    assert files["notes"] == (folder / "forms" / "notes.xlsx").resolve()
+
+
+@pytest.mark.parametrize("kind", ["quiz", "questionnaire"])
+def test_a_form_item_naming_something_else_than_a_workbook_is_refused(
+    folder: Path, kind: str
+) -> None:
     text = toml().replace('kind = "document"', f'kind = "{kind}"')
     (folder / COURSE_FILE).write_text(text, encoding="utf-8")
-    assert parse_course_toml(text).lessons[0].items[1].kind == ItemKind(kind)  # valid TOML...
-    error = folder_error(folder)  # ...but not publishable by this version
-    assert error.field == "lessons[1].items[2].kind"
-    assert f"'{kind}' items cannot be published by this version" in error.problem
-    assert "use video or document" in error.problem
+    error = folder_error(folder)  # notes.pdf is a PDF
+    assert error.file == str((folder / "media" / "notes.pdf").resolve())
+    assert "is not an .xlsx workbook" in error.problem
+    assert f"lessons[1].items[2].file, kind {kind}" in error.problem
 
 
 def test_an_unknown_kind_is_refused_when_parsing() -> None:
@@ -314,7 +331,14 @@ def test_a_link_pointing_out_of_the_folder_is_refused(folder: Path, tmp_path: Pa
 
 @pytest.mark.parametrize(
     ("head", "expected"),
-    [(MP4, "video/mp4"), (PDF, "application/pdf"), (b"GIF89a", None), (b"", None)],
+    [
+        (MP4, "video/mp4"),
+        (PDF, "application/pdf"),
+        (XLSX, XLSX_MEDIA_TYPE),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", None),  # an old .xls
+        (b"GIF89a", None),
+        (b"", None),
+    ],
 )
 def test_media_types_are_sniffed_from_the_first_bytes(
     tmp_path: Path, head: bytes, expected: str | None
