@@ -23,6 +23,8 @@ from app.storage.profiles import Teacher
 
 VIDEO_WATCHED = "video.watched"  # payload: start, end, duration (seconds)
 DOCUMENT_PAGE = "document.page"  # payload: page (0-based), pages
+# Written by app.storage.responses (which imports this module): answers, page, submission.
+FORM_ANSWER, FORM_PAGE, FORM_SUBMITTED = "form.answer", "form.page", "form.submitted"
 
 #: Share of a video that must have been watched for it to count as done.
 VIDEO_DONE_SHARE = 0.95
@@ -134,12 +136,25 @@ def document_progress(events: Sequence[Event]) -> ItemProgress:
     )
 
 
+def form_progress(events: Sequence[Event]) -> ItemProgress:
+    """A questionnaire or quiz: started with its first answer, done once submitted (the
+    records of :mod:`app.storage.responses`)."""
+    kinds = {e.kind for e in events}
+    if FORM_SUBMITTED in kinds:
+        return ItemProgress(share=1.0, done=True, resume_at=0.0, started=True)
+    if kinds & {FORM_ANSWER, FORM_PAGE}:
+        return ItemProgress(share=0.0, done=False, resume_at=0.0, started=True)
+    return ItemProgress.none()
+
+
 def derive(kind: str, events: Sequence[Event]) -> ItemProgress:
     """The progress of an item of ``kind`` ("video", "document", ...) from its events."""
     if kind == "video":
         return video_progress(events)
     if kind == "document":
         return document_progress(events)
+    if kind in ("questionnaire", "quiz"):
+        return form_progress(events)
     return ItemProgress.none()
 
 

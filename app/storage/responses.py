@@ -38,10 +38,8 @@ from app.storage.clock import Clock, utc_now
 from app.storage.ids import new_id
 from app.storage.models import ProgressEvent
 from app.storage.profiles import Teacher
+from app.storage.progress import FORM_ANSWER, FORM_PAGE, FORM_SUBMITTED
 
-FORM_ANSWER = "form.answer"
-FORM_PAGE = "form.page"
-FORM_SUBMITTED = "form.submitted"
 KINDS = (FORM_ANSWER, FORM_PAGE, FORM_SUBMITTED)
 
 

@@ -1,10 +1,10 @@
 """The main window: a header with who is learning, the pages, and the status line.
 
-Pages: profile picker -> course list -> one course -> video or document, and the Downloads page
-(from the header's Downloads button, on every page). Players are made the first time they are
-needed (QtMultimedia and QtPdf are not loaded at start-up). The window owns the sync and download
-workers and opens the dialogs around them (connecting this PC, bringing a teacher from another
-PC, the records the server refused).
+Pages: profile picker -> course list -> one course -> video, document or form (questionnaire,
+quiz), and the Downloads page (from the header's Downloads button, on every page). Players are
+made the first time they are needed (QtMultimedia and QtPdf are not loaded at start-up). The
+window owns the sync and download workers and opens the dialogs around them (connecting this
+PC, bringing a teacher from another PC, the records the server refused).
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from app.sync.download_runner import DrainReport, StopReason
     from app.sync.engine import SyncReport
     from app.ui.document_page import DocumentPage
+    from app.ui.form_page import FormPage
     from app.ui.usb_window import UsbWindow
     from app.ui.usb_worker import UsbBackend
     from app.ui.video_page import VideoPage
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self._last_failure: type[BaseException] | None = None
         self._video: VideoPage | None = None
         self._document: DocumentPage | None = None
+        self._form: FormPage | None = None
         self._before_downloads: QWidget | None = None
         self._last_stop: StopReason | None = None
         self.usb_window: UsbWindow | None = None
@@ -175,6 +177,8 @@ class MainWindow(QMainWindow):
             self._video.close_video()
         if self._document is not None and self._document.item is not None:
             self._document.close_document()
+        if self._form is not None and self._form.item is not None:
+            self._form.close_form()
         self.teacher = None
         self.teacher_label.setText("")
         self.switch_button.hide()
@@ -205,6 +209,9 @@ class MainWindow(QMainWindow):
         elif item.kind == "document":
             page = self.document_page()
             opened = self.document_page().open_item(item, self.teacher)
+        elif item.kind in ("questionnaire", "quiz"):
+            page = self.form_page()
+            opened = self.form_page().open_item(item, self.teacher)
         else:
             message.info(
                 self.tr("This kind of item cannot be opened by this version of Lamplight.")
@@ -231,6 +238,8 @@ class MainWindow(QMainWindow):
             and self._document.item is not None
         ):
             self._document.close_document()
+        elif current is self._form and self._form is not None and self._form.item is not None:
+            self._form.close_form()  # every answer is saved; reopening resumes the draft
         self._before_downloads = self.stack.currentWidget()
         self.stack.setCurrentWidget(self.downloads_page)
 
@@ -260,6 +269,15 @@ class MainWindow(QMainWindow):
             self._document.closed.connect(self.back_to_course)
             self.stack.addWidget(self._document)
         return self._document
+
+    def form_page(self) -> FormPage:
+        if self._form is None:
+            from app.ui.form_page import FormPage
+
+            self._form = FormPage(self.context)
+            self._form.closed.connect(self.back_to_course)
+            self.stack.addWidget(self._form)
+        return self._form
 
     # Server ----------------------------------------------------------------------------------
     def start_background(self) -> None:
@@ -471,6 +489,8 @@ class MainWindow(QMainWindow):
             self._video.close_video()
         if self._document is not None and self._document.item is not None:
             self._document.close_document()
+        if self._form is not None and self._form.item is not None:
+            self._form.flush()  # the last seconds of typing
         self.status.timer.stop()
         if self.usb_window is not None:
             self.usb_window.stop_and_wait(USB_CLOSE_WAIT_S)

@@ -2,6 +2,49 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AnsweringView</name>
+    <message>
+        <source>Every answer is saved at once. You can stop at any time and go on later.</source>
+        <translation>每个答案都会马上保存。你可以随时停下，以后接着做。</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>上一页</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>下一页</translation>
+    </message>
+    <message>
+        <source>Submit</source>
+        <translation>提交</translation>
+    </message>
+    <message>
+        <source>This survey is anonymous: your name will not appear in the county&apos;s reports.</source>
+        <translation>这份问卷不记名：你的名字不会出现在县里的报告里。</translation>
+    </message>
+    <message>
+        <source>To pass you need %1 of the %2 points.</source>
+        <translation>满分 %2 分，%1 分及格。</translation>
+    </message>
+    <message>
+        <source>You may take this quiz %1 time(s); this is attempt %2.</source>
+        <translation>这个测验最多可以做 %1 次，这是第 %2 次。</translation>
+    </message>
+    <message>
+        <source>Page %1 of %2</source>
+        <translation>第 %1 页 / 共 %2 页</translation>
+    </message>
+    <message>
+        <source>Press &quot;Check my answer&quot; first.</source>
+        <translation>请先点“确认答案”。</translation>
+    </message>
+    <message>
+        <source>Please look at the questions marked in red.</source>
+        <translation>请看一下标成红色的题目。</translation>
+    </message>
+</context>
+<context>
     <name>CatalogPage</name>
     <message>
         <source>Courses</source>
@@ -22,6 +65,13 @@
     <message>
         <source>No courses yet. They appear when this computer reaches the county server.</source>
         <translation>还没有课程。电脑连上县里的服务器后，课程会出现在这里。</translation>
+    </message>
+</context>
+<context>
+    <name>Choices</name>
+    <message>
+        <source>Clear my answer</source>
+        <translation>清除我的答案</translation>
     </message>
 </context>
 <context>
@@ -248,6 +298,17 @@
     <message>
         <source>Copy details</source>
         <translation>复制详细信息</translation>
+    </message>
+</context>
+<context>
+    <name>DateAnswer</name>
+    <message>
+        <source>Clear my answer</source>
+        <translation>清除我的答案</translation>
+    </message>
+    <message>
+        <source>Choose a date</source>
+        <translation>点这里选择日期</translation>
     </message>
 </context>
 <context>
@@ -635,6 +696,48 @@
     </message>
 </context>
 <context>
+    <name>FormPage</name>
+    <message>
+        <source>Submit</source>
+        <translation>提交</translation>
+    </message>
+    <message>
+        <source>This questionnaire is no longer on this computer. Please download the course again.</source>
+        <translation>这份问卷已经不在这台电脑上了。请重新下载这门课程。</translation>
+    </message>
+    <message>
+        <source>This questionnaire needs a newer version of Lamplight. Please ask for Lamplight to be updated on this computer.</source>
+        <translation>这份问卷需要新版的灯火研修。请找人为这台电脑更新灯火研修。</translation>
+    </message>
+    <message>
+        <source>This questionnaire cannot be opened. Please download the course again.</source>
+        <translation>这份问卷打不开。请重新下载这门课程。</translation>
+    </message>
+    <message>
+        <source>These answers were submitted already; they cannot change.</source>
+        <translation>这些答案已经提交过了，不能再修改。</translation>
+    </message>
+    <message>
+        <source>Submit your answers now?</source>
+        <translation>现在提交答案吗？</translation>
+    </message>
+    <message>
+        <source>After you submit, your answers cannot be changed.</source>
+        <translation>提交以后，答案就不能再修改了。</translation>
+    </message>
+    <message>
+        <source>Keep answering</source>
+        <translation>再看看</translation>
+    </message>
+</context>
+<context>
+    <name>FormResult</name>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+</context>
+<context>
     <name>ItemRowWidget</name>
     <message>
         <source>Open</source>
@@ -873,6 +976,17 @@
     </message>
 </context>
 <context>
+    <name>NumberAnswer</name>
+    <message>
+        <source>Less</source>
+        <translation>减一</translation>
+    </message>
+    <message>
+        <source>More</source>
+        <translation>加一</translation>
+    </message>
+</context>
+<context>
     <name>PinDialog</name>
     <message>
         <source>Enter your PIN</source>
@@ -967,6 +1081,32 @@ on another computer</source>
     </message>
 </context>
 <context>
+    <name>QuestionBlock</name>
+    <message>
+        <source>Required</source>
+        <translation>必填</translation>
+    </message>
+    <message>
+        <source>Check my answer</source>
+        <translation>确认答案</translation>
+    </message>
+    <message>
+        <source>Right!</source>
+        <translation>答对了！</translation>
+    </message>
+    <message>
+        <source>Not right.</source>
+        <translation>答错了。</translation>
+    </message>
+</context>
+<context>
+    <name>Rating</name>
+    <message>
+        <source>Clear my answer</source>
+        <translation>清除我的答案</translation>
+    </message>
+</context>
+<context>
     <name>ResultPage</name>
     <message>
         <source>Back to the USB stick</source>
@@ -1007,6 +1147,77 @@ on another computer</source>
     <message>
         <source>Already on this computer: %1</source>
         <translation>本机已经有了：%1</translation>
+    </message>
+</context>
+<context>
+    <name>ResultView</name>
+    <message>
+        <source>Back to the course</source>
+        <translation>返回课程</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>再做一次</translation>
+    </message>
+    <message>
+        <source>Thank you! Your answers were submitted.</source>
+        <translation>谢谢你！答案已经提交。</translation>
+    </message>
+    <message>
+        <source>They are kept on this computer and go to the county the next time it connects to the county server.</source>
+        <translation>答案保存在这台电脑上，下次连上县里的服务器时会自动发送过去。</translation>
+    </message>
+    <message>
+        <source>Your name will not appear in the county&apos;s reports.</source>
+        <translation>你的名字不会出现在县里的报告里。</translation>
+    </message>
+    <message>
+        <source>Your answers were submitted.</source>
+        <translation>答案已经提交。</translation>
+    </message>
+    <message>
+        <source>Your score: %1 of %2 points</source>
+        <translation>你的得分：%1 分（满分 %2 分）</translation>
+    </message>
+    <message>
+        <source>Passed!</source>
+        <translation>及格了！</translation>
+    </message>
+    <message>
+        <source>Not passed yet: %1 points are needed to pass.</source>
+        <translation>这次还没有及格：%1 分及格。</translation>
+    </message>
+    <message>
+        <source>This quiz shows only the score, not which answers were right.</source>
+        <translation>这个测验只显示总分，不显示哪些题答对了。</translation>
+    </message>
+    <message>
+        <source>You may take this quiz again as often as you like.</source>
+        <translation>这个测验可以再做，次数不限。</translation>
+    </message>
+    <message>
+        <source>You have used all %1 attempts at this quiz; this is your last result.</source>
+        <translation>这个测验的 %1 次机会已经用完了，下面是你最后一次的成绩。</translation>
+    </message>
+    <message>
+        <source>You have taken this quiz %1 time(s); you may take it %2 time(s) in all.</source>
+        <translation>你已经做了 %1 次，一共可以做 %2 次。</translation>
+    </message>
+    <message>
+        <source>Your answer: %1</source>
+        <translation>你的答案：%1</translation>
+    </message>
+    <message>
+        <source>You did not answer.</source>
+        <translation>你没有回答这道题。</translation>
+    </message>
+    <message>
+        <source>Right: %1 of %2 points</source>
+        <translation>答对了：得 %1 分（满分 %2 分）</translation>
+    </message>
+    <message>
+        <source>Not right: %1 of %2 points</source>
+        <translation>答错了：得 %1 分（满分 %2 分）</translation>
     </message>
 </context>
 <context>

@@ -314,3 +314,13 @@ def test_the_range_being_watched_is_visible_before_it_is_handed_out() -> None:
     assert tracker.current() == (3.0, 5.0)
     assert tracker.flush() == (3.0, 5.0)
     assert tracker.current() is None
+
+
+def test_a_form_is_started_by_its_first_answer_and_done_once_submitted() -> None:
+    assert progress.derive("questionnaire", []) == ItemProgress.none()
+    answered = [Event(1, progress.FORM_ANSWER, {"response": "r", "question": "q", "value": 1})]
+    started = progress.derive("quiz", answered)
+    assert started.started and not started.done and started.share == 0.0
+    submitted = [*answered, Event(2, progress.FORM_SUBMITTED, {"response": "r", "answers": {}})]
+    done = progress.derive("questionnaire", submitted)
+    assert done.done and done.share == 1.0
