@@ -105,10 +105,24 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Form:
+    """A questionnaire or quiz: its workbook is written by scripts/make_demo_forms.py."""
+
+    id: str
+    title: str
+    workbook: str  # file name under forms/
+    kind: str = "quiz"
+
+    @property
+    def file(self) -> str:
+        return f"forms/{self.workbook}"
+
+
+@dataclass(frozen=True)
 class Lesson:
     id: str
     title: str
-    items: tuple[Video | Document, ...]
+    items: tuple[Video | Document | Form, ...]
 
 
 @dataclass(frozen=True)
@@ -583,6 +597,17 @@ COURSES: tuple[Course, ...] = (
                     ),
                 ),
             ),
+            Lesson(
+                id="check",
+                title="学习检测",
+                items=(
+                    Form(
+                        id="ict-quiz",
+                        title="信息技术基础小测验",
+                        workbook="ict-basics-quiz.xlsx",
+                    ),
+                ),
+            ),
         ),
     ),
     Course(
@@ -1036,6 +1061,8 @@ def generate(pdfs: PdfMaker) -> None:
             for number, lesson in enumerate(course.lessons, start=1):
                 for item in lesson.items:
                     out = folder / item.file
+                    if isinstance(item, Form):
+                        continue  # made by scripts/make_demo_forms.py
                     wanted.add(out.name)
                     if isinstance(item, Video):
                         make_video(course, number, item, out, work)
@@ -1059,7 +1086,9 @@ def check(pdfs: PdfMaker, preview: Path | None) -> None:
         print(f"{folder.relative_to(ROOT)}: valid, {len(spec.lessons)} lessons, {len(files)} items")
         for item_id, path in files.items():
             size = path.stat().st_size
-            if path.suffix == ".mp4":
+            if path.suffix == ".xlsx":
+                what = "XLSForm workbook (checked by scripts/make_demo_forms.py --check)"
+            elif path.suffix == ".mp4":
                 what = check_video(path)
                 if preview:
                     subprocess.run(
