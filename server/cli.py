@@ -228,20 +228,11 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _sign_new_versions(data_dir: Path, opened: _Opened) -> None:
-    """Signs the versions not signed yet, when the server has the county key (else the
-    catalog serves them unsigned, and ``keys init`` signs them later)."""
-    from server.course_signing import sign_unsigned
-    from server.keys import SigningKeyError, load_signing_key_if_present
+    from server.course_signing import sign_with_key_if_present
 
-    try:
-        found = load_signing_key_if_present(data_dir)
-    except SigningKeyError as exc:
-        print(f"warning: courses not signed: {exc}", file=sys.stderr, flush=True)
-        return
-    if found is not None:
-        key, county = found
-        with opened.sessions() as session:
-            sign_unsigned(session, key, county.code)
+    problem = sign_with_key_if_present(data_dir, opened.sessions)
+    if problem is not None:
+        print(f"warning: courses not signed: {problem}", file=sys.stderr, flush=True)
 
 
 def _listen(host: str, port: int) -> socket.socket:

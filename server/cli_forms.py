@@ -99,25 +99,12 @@ def _publish_forms(args: argparse.Namespace, opened: Opened) -> int:
             print(f"published {what} as course {result.course_id} version {result.version}")
         else:
             print(f"{what} unchanged (course {result.course_id} version {result.version})")
-    _sign_new_versions(args.data_dir, opened)
+    from server.course_signing import sign_with_key_if_present
+
+    problem = sign_with_key_if_present(args.data_dir, opened.sessions)
+    if problem is not None:
+        print(f"warning: forms not signed: {problem}", file=sys.stderr, flush=True)
     return EXIT_OK
-
-
-def _sign_new_versions(data_dir: Path, opened: Opened) -> None:
-    """Signs the new course versions when the server has the county key, as ``publish``
-    does (``server.cli``), so a stand-alone form reaches USB packs signed."""
-    from server.course_signing import sign_unsigned
-    from server.keys import SigningKeyError, load_signing_key_if_present
-
-    try:
-        found = load_signing_key_if_present(data_dir)
-    except SigningKeyError as exc:
-        print(f"warning: forms not signed: {exc}", file=sys.stderr, flush=True)
-        return
-    if found is not None:
-        key, county = found
-        with opened.sessions() as session:
-            sign_unsigned(session, key, county.code)
 
 
 def format_forms(forms: list[FormInfo]) -> str:

@@ -10,10 +10,11 @@ signature and a PC can pass a course it downloaded on to another PC's pack.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from server.db import begin_write
 from server.models import CourseVersion
@@ -47,3 +48,25 @@ def sign_unsigned(session: Session, key: Ed25519PrivateKey, county: str) -> int:
                 .values(signature=signature_json(manifest, key, county))
             )
     return len(rows)
+
+
+def sign_with_key_if_present(data_dir: Path, sessions: sessionmaker[Session]) -> str | None:
+    """Signs what is unsigned when the server has the county key (``publish``,
+    ``publish-form`` and ``serve`` call it; without a key the catalog serves versions unsigned
+    and ``keys init`` signs them later).
+
+    Returns:
+        ``None``, or why nothing could be signed (a key file that cannot be read), for a
+        warning: publishing goes on either way.
+    """
+    from server.keys import SigningKeyError, load_signing_key_if_present
+
+    try:
+        found = load_signing_key_if_present(data_dir)
+    except SigningKeyError as exc:
+        return str(exc)
+    if found is not None:
+        key, county = found
+        with sessions() as session:
+            sign_unsigned(session, key, county.code)
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +119,20 @@ def test_a_field_unknown_to_this_version_stays_inside_the_signed_bytes() -> None
     document = page.courses[0].signed_document()
     assert document is not None
     verify_document(document, signed, [key.public_key()], course="c")
+
+
+def test_publish_signs_at_once_when_the_server_has_the_key(
+    kit: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from server.cli import main
+
+    monkeypatch.delenv("LAMPLIGHT_DATABASE_URL", raising=False)  # this test reads SQLite
+
+    data = tmp_path / "county"
+    assert main(["keys", "init", "--county", "demo", "--data-dir", str(data)]) == 0
+    assert main(["publish", str(kit.course("ict-basics")), "--data-dir", str(data)]) == 0
+    with sqlite3.connect(data / "server.sqlite3") as db:
+        (signature,) = db.execute("SELECT signature FROM course_version").fetchone()
+    assert json.loads(signature)["county"] == "demo"
