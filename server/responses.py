@@ -22,8 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import StoredRecord, Teacher
-
-FORM_SUBMITTED = "form.submitted"  # app.storage.responses.FORM_SUBMITTED
+from wire.sync import FORM_SUBMITTED
 
 
 @dataclass(frozen=True)

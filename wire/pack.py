@@ -417,14 +417,16 @@ def check_format(value: Any, name: str) -> None:
         )
 
 
-def load_model(model: type[M], data: bytes, name: str) -> M:
-    """Parses, checks the format, and validates ``data`` as ``model``.
+def load_model(model: type[M], data: bytes, name: str, *, versioned: bool = True) -> M:
+    """Parses, checks the format (unless the file has none: ``versioned`` false, as for a
+    signature), and validates ``data`` as ``model``.
 
     Raises:
         PackError: ``MALFORMED``, ``NEWER_FORMAT``.
     """
     value = parse_json(data, name)
-    check_format(value, name)
+    if versioned:
+        check_format(value, name)
     try:
         return model.model_validate(value)
     except ValidationError as exc:
@@ -483,17 +485,8 @@ def read_course(root: Path, course_id: str) -> tuple[SignedBytes, CourseDocument
             f"{name} holds course {parsed.course.id!r}, not {course_id!r}",
             course=course_id,
         )
-    signature = load_model_unversioned(SignatureFile, sig_bytes, sig_name)
+    signature = load_model(SignatureFile, sig_bytes, sig_name, versioned=False)
     return document, parsed, signature
-
-
-def load_model_unversioned(model: type[M], data: bytes, name: str) -> M:
-    """Like :func:`load_model` for files without a format number (signatures)."""
-    value = parse_json(data, name)
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        raise PackError(Problem.MALFORMED, f"{name}: {exc.errors()[0]['msg']}", path=name) from None
 
 
 class VerifiedCourse(_Doc):

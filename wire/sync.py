@@ -44,6 +44,11 @@ PROFILE_CREATED = "profile.created"
 #: Changed profile fields: data holds only the changed ones (and ``pin_verifier`` for a new PIN).
 PROFILE_UPDATED = "profile.updated"
 PROFILE_PREFIX = "profile."
+#: A questionnaire or quiz (app.storage.responses): one answer, the page reached, the final
+#: response. The server's reports read FORM_SUBMITTED.
+FORM_ANSWER = "form.answer"
+FORM_PAGE = "form.page"
+FORM_SUBMITTED = "form.submitted"
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 Uuid = Annotated[str, Field(pattern=UUID_PATTERN)]

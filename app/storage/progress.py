@@ -20,11 +20,10 @@ from app.storage.clock import Clock, utc_now
 from app.storage.ids import new_id
 from app.storage.models import ProgressEvent
 from app.storage.profiles import Teacher
+from wire.sync import FORM_ANSWER, FORM_PAGE, FORM_SUBMITTED
 
 VIDEO_WATCHED = "video.watched"  # payload: start, end, duration (seconds)
 DOCUMENT_PAGE = "document.page"  # payload: page (0-based), pages
-# Written by app.storage.responses (which imports this module): answers, page, submission.
-FORM_ANSWER, FORM_PAGE, FORM_SUBMITTED = "form.answer", "form.page", "form.submitted"
 
 #: Share of a video that must have been watched for it to count as done.
 VIDEO_DONE_SHARE = 0.95

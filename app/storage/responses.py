@@ -38,7 +38,7 @@ from app.storage.clock import Clock, utc_now
 from app.storage.ids import new_id
 from app.storage.models import ProgressEvent
 from app.storage.profiles import Teacher
-from app.storage.progress import FORM_ANSWER, FORM_PAGE, FORM_SUBMITTED
+from wire.sync import FORM_ANSWER, FORM_PAGE, FORM_SUBMITTED
 
 KINDS = (FORM_ANSWER, FORM_PAGE, FORM_SUBMITTED)
 

@@ -14,6 +14,7 @@ from app.storage.db import Database, open_database
 from app.storage.models import ProgressEvent
 from app.storage.profiles import Teacher
 from app.storage.progress import DOCUMENT_PAGE, VIDEO_WATCHED, Event, ItemProgress
+from wire.sync import FORM_ANSWER, FORM_SUBMITTED
 
 VIDEO = "ict-basics/intro"
 DOC = "ict-basics/notes"
@@ -318,9 +319,9 @@ def test_the_range_being_watched_is_visible_before_it_is_handed_out() -> None:
 
 def test_a_form_is_started_by_its_first_answer_and_done_once_submitted() -> None:
     assert progress.derive("questionnaire", []) == ItemProgress.none()
-    answered = [Event(1, progress.FORM_ANSWER, {"response": "r", "question": "q", "value": 1})]
+    answered = [Event(1, FORM_ANSWER, {"response": "r", "question": "q", "value": 1})]
     started = progress.derive("quiz", answered)
     assert started.started and not started.done and started.share == 0.0
-    submitted = [*answered, Event(2, progress.FORM_SUBMITTED, {"response": "r", "answers": {}})]
+    submitted = [*answered, Event(2, FORM_SUBMITTED, {"response": "r", "answers": {}})]
     done = progress.derive("questionnaire", submitted)
     assert done.done and done.share == 1.0
