@@ -35,7 +35,7 @@ def test_several_keys_are_trusted_so_a_county_can_change_its_key(tmp_path: Path)
 @pytest.mark.parametrize(
     ("signing", "message"),
     [
-        ('public_keys = "ed25519:abc"', r"public_keys must be a list"),
+        ('public_keys = "ed25519:abc"', r"public_keys: must be a list"),
         ('public_keys = ["rsa:abc"]', r"public_keys\[1\]: a public key starts with 'ed25519:'"),
         ('public_keys = ["ed25519:!!"]', r"public_keys\[1\]: .*not valid base64"),
         ('public_keys = ["ed25519:AAAA"]', r"public_keys\[1\]: .*32 bytes"),

@@ -108,12 +108,12 @@ def test_the_county_profile_sets_the_download_rules(tmp_path: Path) -> None:
     path = tmp_path / "county.toml"
     assert load_county(path).downloads == DownloadPolicy()
     path.write_text(
-        '[downloads]\nwindow = "18:00-07:00"\nmax_rate = "2 Mbit/s"\nreserve = "2 GB"\n',
+        '[sync]\nwindow = "18:00-07:00"\nmax_rate = "2 Mbit/s"\nreserve = "2 GB"\n',
         encoding="utf-8",
     )
     assert load_county(path).downloads == DownloadPolicy(NIGHT, 250_000, 2 * 10**9)
-    path.write_text('[downloads]\nwindow = "evening"\n', encoding="utf-8")
-    with pytest.raises(CountyProfileError, match=r"county.toml.*\[downloads\].*HH:MM"):
+    path.write_text('[sync]\nwindow = "evening"\n', encoding="utf-8")
+    with pytest.raises(CountyProfileError, match=r"county.toml.*\[sync\].*HH:MM"):
         load_county(path)
     path.write_text("[downloads\n", encoding="utf-8")
     with pytest.raises(CountyProfileError, match=r"county\.toml"):
