@@ -10,6 +10,8 @@ Commands::
     python -m app import-pack DIR [--json]                          courses from a USB stick
     python -m app export-bundle DIR [--json]                        progress onto a USB stick
     python -m app export-pack DIR --course ID... [--json]           courses onto a USB stick
+    python -m app import-starter [--json]                           the installer's starter courses
+    python -m app --self-test [--data-dir D]                        check this installation
 
 See :mod:`app.commands` for the exit status of ``enroll`` and ``sync``.
 """
@@ -38,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--server", help="address of the county server, e.g. http://10.1.2.3:8765")
     parser.add_argument("--lang", choices=["zh_CN", "en"], help="language (default: the system's)")
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation (database, county profile and key, window) and exit",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("run", help="open the app (what happens with no command)")
     demo = commands.add_parser(
@@ -111,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     import_pack.add_argument("folder", metavar="DIR", help="the stick, or its pack folder")
     import_pack.add_argument("--data-dir", default=argparse.SUPPRESS, help="the data directory")
     import_pack.add_argument("--json", action="store_true", help="print one JSON object")
+    import_starter = commands.add_parser(
+        "import-starter",
+        help="import the courses shipped inside this installer (done by itself at first start)",
+    )
+    import_starter.add_argument("--data-dir", default=argparse.SUPPRESS, help="the data directory")
+    import_starter.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -119,7 +132,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if args.self_test:
+        from app.self_test import run_self_test
+
+        return run_self_test(args.data_dir, args.lang)
     if args.command == "demo":
+        if getattr(sys, "frozen", False):
+            print(
+                "error: the demo needs the county server, which a county installer does not "
+                "carry; run it from the source checkout (./scripts/demo.sh)",
+                file=sys.stderr,
+            )
+            return 2
         from app.demo import run_demo
 
         return run_demo(data_dir=args.data_dir, language=args.lang, reset=args.reset)
@@ -171,6 +195,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.import_commands import run_import_pack
 
         return run_import_pack(paths, Path(args.folder), args.json)
+    if args.command == "import-starter":
+        from app.starter_commands import run_import_starter
+
+        return run_import_starter(paths, args.json)
     from app.ui.run import run_gui
 
     return run_gui(paths, args.server, args.lang, startup_probe=args.startup_probe)

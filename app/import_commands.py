@@ -19,6 +19,9 @@ Exit status (also ``exit`` in the JSON):
        the message says how much to free
     8  the stick was pulled out (or could not be read) mid-import; put it back and run again
   130  interrupted (Ctrl+C); run again to finish
+
+``python -m app import-starter`` (:mod:`app.starter_commands`) answers the same way, with the
+pieces shared here: :class:`CommandOutput`, :func:`open_context` and :func:`ctrl_c_stops`.
 """
 
 from __future__ import annotations
@@ -132,7 +135,7 @@ class ImportProgressLine:
 
 
 @contextmanager
-def _ctrl_c_stops() -> Iterator[Callable[[], bool]]:
+def ctrl_c_stops() -> Iterator[Callable[[], bool]]:
     """Ctrl+C asks the import to stop (it keeps what is complete) instead of killing it."""
     asked = threading.Event()
     if threading.current_thread() is not threading.main_thread():
@@ -147,6 +150,9 @@ def _ctrl_c_stops() -> Iterator[Callable[[], bool]]:
         yield asked.is_set
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+_ctrl_c_stops = ctrl_c_stops  # its former name, which tests/unit/test_import_commands.py uses
 
 
 def _course_json(course: CourseInPack) -> dict[str, Any]:
@@ -193,6 +199,88 @@ def _status(report: ImportReport) -> int:
     return EXIT_REFUSED if report.failed else EXIT_OK
 
 
+class CommandOutput:
+    """Where an import command's answer goes: with ``--json`` one JSON object (:attr:`result`
+    plus ``exit`` and ``message``) on stdout; else lines on stdout, then the closing message on
+    stdout (success) or as ``error: ...`` on stderr. ``import-starter`` shares it."""
+
+    def __init__(
+        self, as_json: bool, stdout: TextIO | None = None, stderr: TextIO | None = None
+    ) -> None:
+        self.as_json = as_json
+        self.stdout = stdout if stdout is not None else sys.stdout
+        self.stderr = stderr if stderr is not None else sys.stderr
+        self.result: dict[str, Any] = {}
+
+    def lines(self, lines: list[str]) -> None:
+        """Prints ``lines`` now (not with ``--json``)."""
+        if self.as_json:
+            return
+        for line in lines:
+            print(line, file=self.stdout, flush=True)
+
+    def progress_line(self) -> ImportProgressLine | None:
+        """The progress line on stderr (none with ``--json``)."""
+        return None if self.as_json else ImportProgressLine(self.stderr)
+
+    def plan(self, plan: PackPlan) -> None:
+        """What the pack holds against this PC: in the JSON, and as lines now."""
+        self.result["courses"] = [_course_json(c) for c in plan.courses]
+        self.lines(_plan_lines(plan))
+
+    def done(self, status: int, message: str, lines: list[str] | None = None) -> int:
+        """Ends the command: prints the answer; returns ``status``."""
+        if self.as_json:
+            print(
+                json.dumps({**self.result, "exit": status, "message": message}, ensure_ascii=False),
+                file=self.stdout,
+                flush=True,
+            )
+            return status
+        self.lines(lines or [])
+        if status == EXIT_OK:
+            print(message, file=self.stdout, flush=True)
+        else:
+            print(f"error: {message}", file=self.stderr, flush=True)
+        return status
+
+    def imported(self, report: ImportReport, *, nothing_new: bool, message: str = "") -> int:
+        """Ends the command with an import's outcome (the exit status above).
+
+        Args:
+            nothing_new: no course needed copying (the message then says so).
+            message: instead of the report's own.
+        """
+        self.result.update(
+            stopped=report.stopped.value,
+            imported=report.imported,
+            unchanged=report.unchanged,
+            failed={
+                course_id: {"problem": error.problem.value, "detail": error.detail}
+                for course_id, error in report.failed.items()
+            },
+            left=report.left,
+            bytes_copied=report.bytes_copied,
+            files_copied=report.files_copied,
+        )
+        if nothing_new and report.stopped is StopReason.DONE:
+            message = "nothing new to import: " + (
+                f"{len(report.failed)} course(s) refused" if report.failed else "everything is here"
+            )
+        return self.done(_status(report), message or report.message, _result_lines(report))
+
+
+def open_context(
+    paths: DataPaths, county: CountyProfile | None, out: CommandOutput
+) -> AppContext | int:
+    """The app's context on ``paths``, or the exit status once ``out`` said why it cannot be
+    opened."""
+    try:
+        return AppContext.open(paths, county=county)
+    except (StorageError, ValueError) as exc:
+        return out.done(EXIT_USAGE, f"cannot use the data directory {paths.root}: {exc}")
+
+
 def run_import_pack(
     paths: DataPaths,
     folder: Path,
@@ -207,51 +295,29 @@ def run_import_pack(
     Args:
         county: the county profile to trust (default: the one this copy carries).
     """
-    stdout = stdout if stdout is not None else sys.stdout
-    stderr = stderr if stderr is not None else sys.stderr
-    result: dict[str, Any] = {"folder": str(folder)}
-
-    def done(status: int, message: str, lines: list[str] | None = None) -> int:
-        if as_json:
-            print(
-                json.dumps({**result, "exit": status, "message": message}, ensure_ascii=False),
-                file=stdout,
-                flush=True,
-            )
-            return status
-        for line in lines or []:
-            print(line, file=stdout, flush=True)
-        if status == EXIT_OK:
-            print(message, file=stdout, flush=True)
-        else:
-            print(f"error: {message}", file=stderr, flush=True)
-        return status
-
+    out = CommandOutput(as_json, stdout, stderr)
+    out.result["folder"] = str(folder)
     root = find_pack(folder)
     if root is None:
-        return done(EXIT_USAGE, f"{folder} holds no Lamplight pack (no lamplight-pack.json)")
-    result["pack"] = str(root)
+        return out.done(EXIT_USAGE, f"{folder} holds no Lamplight pack (no lamplight-pack.json)")
+    out.result["pack"] = str(root)
+    context = open_context(paths, county, out)
+    if isinstance(context, int):
+        return context
+    progress = out.progress_line()
     try:
-        context = AppContext.open(paths, county=county)
-    except (StorageError, ValueError) as exc:
-        return done(EXIT_USAGE, f"cannot use the data directory {paths.root}: {exc}")
-    progress = None if as_json else ImportProgressLine(stderr)
-    try:
-        with _ctrl_c_stops() as interrupted:
+        with ctrl_c_stops() as interrupted:
             try:
                 plan = scan_pack(root, context.db, context.content, context.county)
             except PackError as exc:
-                return done(EXIT_USAGE, str(exc))
-            result["courses"] = [_course_json(c) for c in plan.courses]
-            if not as_json:
-                for line in _plan_lines(plan):
-                    print(line, file=stdout, flush=True)
+                return out.done(EXIT_USAGE, str(exc))
+            out.plan(plan)
             chosen = plan.importable()
             refused: dict[str, PackError] = {
                 c.id: c.problem for c in plan.courses if c.problem is not None
             }
             if interrupted():
-                return done(EXIT_INTERRUPTED, "interrupted before copying")
+                return out.done(EXIT_INTERRUPTED, "interrupted before copying")
             report = import_pack(
                 plan,
                 chosen,
@@ -265,25 +331,7 @@ def run_import_pack(
         if progress is not None:
             progress.finish()
         report.failed = {**refused, **report.failed}
-        result.update(
-            stopped=report.stopped.value,
-            imported=report.imported,
-            unchanged=report.unchanged,
-            failed={
-                course_id: {"problem": error.problem.value, "detail": error.detail}
-                for course_id, error in report.failed.items()
-            },
-            left=report.left,
-            bytes_copied=report.bytes_copied,
-            files_copied=report.files_copied,
-        )
-        if not chosen and report.stopped is StopReason.DONE:
-            message = "nothing new to import: " + (
-                f"{len(refused)} course(s) refused" if refused else "everything is here"
-            )
-        else:
-            message = report.message
-        return done(_status(report), message, _result_lines(report))
+        return out.imported(report, nothing_new=not chosen)
     finally:
         if progress is not None:
             progress.finish()

@@ -20,9 +20,4 @@ Nothing here imports PySide6 or the client (``app``).
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("lamplight")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+from wire import __version__ as __version__

@@ -17,4 +17,8 @@ Modules:
         answer checks, scoring); expressions, expression_eval: the XLSForm expression subset.
 """
 
+#: The version of Lamplight, app and server alike: the one place it is written (pyproject.toml
+#: reads it from here; installers are named after it).
+__version__ = "0.2.0"
+
 API_PREFIX = "/api/v1"

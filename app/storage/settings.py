@@ -54,6 +54,15 @@ DOWNLOAD_RESERVE: Key[int] = Key(
     "download_reserve", 1024**3, "bytes of disk always left free by downloads"
 )
 
+STARTER_PACK_IMPORTED: Key[str] = Key(
+    "starter_pack_imported",
+    "",
+    "the installer's starter pack last imported to the end (sha256 of its index; app.starter)",
+)
+LAST_SELF_TEST: Key[str] = Key(
+    "last_self_test", "", "when `Lamplight --self-test` last ran here (UTC, ISO 8601)"
+)
+
 ALL_KEYS: tuple[Key[Any], ...] = (
     SERVER_URL,
     CATALOG_CURSOR,
@@ -72,6 +81,8 @@ ALL_KEYS: tuple[Key[Any], ...] = (
     DOWNLOAD_WINDOW,
     DOWNLOAD_MAX_RATE,
     DOWNLOAD_RESERVE,
+    STARTER_PACK_IMPORTED,
+    LAST_SELF_TEST,
 )
 
 

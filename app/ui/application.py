@@ -1,15 +1,18 @@
-"""Making the QApplication: the bundled CJK font, the teacher's language, a calm large style."""
+"""Making the QApplication: the bundled CJK font, the teacher's language, a calm large style,
+and the county's logo as the windows' icon."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
-from PySide6.QtGui import QFont, QFontDatabase, QIcon
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSize, Qt, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase, QIcon, QImageReader, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from app import APP_NAME, __version__
+from app.county import CountyProfile
 from app.resources import FONT_FILE, TRANSLATIONS, asset
 
 log = logging.getLogger(__name__)
@@ -45,10 +48,13 @@ QStatusBar QLabel { font-size: 12pt; padding: 0 8px; }
 """
 
 
-def pick_language(requested: str | None) -> str:
-    """``requested`` if given, else Chinese on a Chinese system, else English."""
+def pick_language(requested: str | None, county_default: str = "") -> str:
+    """``requested`` (``--lang``) if given, else the county's default language if it has one,
+    else Chinese on a Chinese system, else English."""
     if requested:
         return requested if requested in LANGUAGES else "en"
+    if county_default in LANGUAGES:
+        return county_default
     # QLocale() is the system locale unless something set a default (tests do).
     return "zh_CN" if QLocale().language() == QLocale.Language.Chinese else "en"
 
@@ -94,15 +100,63 @@ def install_translators(app: QApplication, language: str) -> list[QTranslator]:
     return translators
 
 
-def create_application(language: str | None = None) -> QApplication:
-    """The QApplication (made once per process), styled and translated."""
+def current_language() -> str:
+    """The language the app shows (as :func:`create_application` chose it; English before)."""
+    app = QCoreApplication.instance()
+    chosen = app.property("lamplight_language") if app is not None else None
+    return chosen if isinstance(chosen, str) and chosen in LANGUAGES else "en"
+
+
+def logo_pixmap(path: Path | None, height: int, ratio: float = 1.0) -> QPixmap | None:
+    """The logo at ``path`` (PNG or SVG) ``height`` pixels high (times the screen's ``ratio``),
+    its proportions kept; an SVG is drawn at that size. ``None``: no logo, or it cannot be read
+    (logged)."""
+    if path is None:
+        return None
+    reader = QImageReader(str(path))
+    size = reader.size()
+    device_height = max(1, round(height * ratio))
+    if size.isValid() and not size.isEmpty():
+        reader.setScaledSize(
+            size.scaled(
+                QSize(device_height * 20, device_height), Qt.AspectRatioMode.KeepAspectRatio
+            )
+        )
+    image = reader.read()
+    if image.isNull():
+        log.warning("the county logo %s cannot be shown: %s", path, reader.errorString())
+        return None
+    if image.height() != device_height:  # a format that could not scale while reading
+        image = image.scaledToHeight(device_height, Qt.TransformationMode.SmoothTransformation)
+    pixmap = QPixmap.fromImage(image)
+    pixmap.setDevicePixelRatio(ratio)
+    return pixmap
+
+
+def window_icon(county: CountyProfile | None = None) -> QIcon:
+    """The county's logo when it has one that can be read, else Lamplight's lamp."""
+    logo = county.logo if county is not None else None
+    if logo is not None and logo_pixmap(logo, 64) is not None:
+        return QIcon(str(logo))
+    return QIcon(str(asset("icons", "lamplight.png")))
+
+
+def create_application(
+    language: str | None = None, county: CountyProfile | None = None
+) -> QApplication:
+    """The QApplication (made once per process), styled and translated.
+
+    Args:
+        language: the language asked for (``--lang``); else the county's, else the system's.
+        county: the county profile (its default language, and its logo as the windows' icon).
+    """
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
-    app.setWindowIcon(QIcon(str(asset("icons", "lamplight.png"))))
+    app.setWindowIcon(window_icon(county))
     load_font(app)
-    chosen = pick_language(language)
+    chosen = pick_language(language, county.language if county is not None else "")
     app.setProperty("lamplight_language", chosen)
     install_translators(app, chosen)
     app.setStyleSheet(STYLE)

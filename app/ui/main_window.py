@@ -31,6 +31,7 @@ from app.resources import asset
 from app.storage.catalog import ItemRow
 from app.storage.profiles import Teacher
 from app.ui import message
+from app.ui.application import current_language, logo_pixmap
 from app.ui.catalog_page import CatalogPage
 from app.ui.claim_dialog import ClaimDialog
 from app.ui.course_page import CoursePage
@@ -60,6 +61,8 @@ SYNC_CLOSE_WAIT_S = 5.0
 DOWNLOAD_CLOSE_WAIT_S = 5.0
 # How long it waits for a copy from a USB stick to stop after its current file.
 USB_CLOSE_WAIT_S = 5.0
+# The county logo's height in the header (pixels).
+LOGO_HEIGHT = 32
 
 
 class MainWindow(QMainWindow):
@@ -90,7 +93,8 @@ class MainWindow(QMainWindow):
         self._last_stop: StopReason | None = None
         self.usb_window: UsbWindow | None = None
         self.usb_backend: UsbBackend | None = None
-        self.setWindowTitle(self.tr("Lamplight - teacher training"))
+        county_name = context.county.display_name(current_language())
+        self.setWindowTitle(county_name or self.tr("Lamplight - teacher training"))
         self.resize(1100, 760)
 
         central = QWidget()
@@ -102,9 +106,16 @@ class MainWindow(QMainWindow):
         header.setStyleSheet("#header { background: #3b2f2a; } #header QLabel { color: #fff3df; }")
         bar = QHBoxLayout(header)
         bar.setContentsMargins(20, 8, 20, 8)
-        app_name = QLabel(self.tr("Lamplight"))
-        app_name.setStyleSheet("font-size: 18pt; font-weight: bold;")
-        bar.addWidget(app_name)
+        self.logo = QLabel()  # the county's logo, left of its name
+        bar.addWidget(self.logo)
+        logo = logo_pixmap(context.county.logo, LOGO_HEIGHT, self.devicePixelRatioF())
+        if logo is not None:
+            self.logo.setPixmap(logo)
+        else:
+            self.logo.hide()
+        self.app_name = QLabel(county_name or self.tr("Lamplight"))
+        self.app_name.setStyleSheet("font-size: 18pt; font-weight: bold;")
+        bar.addWidget(self.app_name)
         bar.addStretch(1)
         self.downloads = DownloadWorker(context, self)
         self.downloads_button = DownloadsButton(context, self.downloads)

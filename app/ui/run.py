@@ -1,4 +1,5 @@
-"""Starting the app window: the QApplication, the data, the main window."""
+"""Starting the app window: the county profile, the QApplication, the data, the courses shipped
+inside the installer (first start), the main window."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from app.context import AppContext
+from app.county import CountyProfile, CountyProfileError, load_county
 from app.paths import DataPaths
+from app.starter import pending_starter
 from app.storage.errors import StorageError
 from app.ui import crash
 from app.ui.application import create_application
@@ -21,13 +24,23 @@ def run_gui(
     paths: DataPaths, server_url: str | None, language: str | None, *, startup_probe: bool = False
 ) -> int:
     """Runs the app until its window closes; returns the process exit code."""
-    app = create_application(language)
-    crash.install()
     try:
-        context = AppContext.open(paths, server_url)
+        county = load_county()
+        county_error: CountyProfileError | None = None
+    except CountyProfileError as exc:  # said once the application can show it
+        county, county_error = CountyProfile(), exc
+    app = create_application(language, county)
+    crash.install()
+    if county_error is not None:
+        QMessageBox.critical(None, "Lamplight", str(county_error))
+        return 2
+    try:
+        context = AppContext.open(paths, server_url, county=county)
     except StorageError as exc:
         QMessageBox.critical(None, "Lamplight", describe_error(exc) or str(exc))
         return 2
+    if not startup_probe:
+        prepare_starter(context)
     window = MainWindow(context)
     window.show()
     if startup_probe:
@@ -47,3 +60,17 @@ def run_gui(
     finally:
         context.close()
         sys.stdout.flush()
+
+
+def prepare_starter(context: AppContext) -> bool:
+    """At first start (and after an upgrade bringing new ones), prepares the courses shipped
+    inside the installer in the modal :class:`~app.ui.starter_dialog.StarterDialog`; returns
+    once it closed (true), or at once when there is nothing to prepare (false)."""
+    if pending_starter(context) is None:
+        return False
+    from app.ui.starter_dialog import StarterDialog
+
+    dialog = StarterDialog(context)
+    dialog.exec()
+    dialog.deleteLater()
+    return True

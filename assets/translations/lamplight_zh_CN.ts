@@ -1221,6 +1221,81 @@ on another computer</source>
     </message>
 </context>
 <context>
+    <name>StarterDialog</name>
+    <message>
+        <source>Lamplight</source>
+        <translation>灯火研修</translation>
+    </message>
+    <message>
+        <source>Opening for the first time: preparing the courses…</source>
+        <translation>第一次打开，正在准备课程…</translation>
+    </message>
+    <message>
+        <source>Lamplight was updated: preparing the new courses…</source>
+        <translation>灯火研修已更新，正在准备新课程…</translation>
+    </message>
+    <message>
+        <source>The courses that came with Lamplight are being put on this computer, so that you can learn without the network. This takes a few minutes.</source>
+        <translation>正在把随软件带来的课程放到这台电脑上，以后没有网络也能学习。需要几分钟。</translation>
+    </message>
+    <message>
+        <source>Press Later to start using Lamplight now; the other courses are prepared the next time it opens.</source>
+        <translation>按“以后再说”可以马上开始使用；其余的课程下次打开时再准备。</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>以后再说</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Now preparing: %1</source>
+        <translation>正在准备：%1</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 / 共 %2</translation>
+    </message>
+    <message>
+        <source>Stopping after the current file…</source>
+        <translation>正在停止，当前文件复制完就停…</translation>
+    </message>
+    <message>
+        <source>%n course(s) that came with Lamplight are ready to use.</source>
+        <translation>随软件带来的 %n 门课程已经可以学习了。</translation>
+    </message>
+    <message>
+        <source>The other courses are prepared the next time Lamplight opens.</source>
+        <translation>其余的课程下次打开灯火研修时再准备。</translation>
+    </message>
+    <message>
+        <source>The courses that came with Lamplight are damaged, so they could not be prepared. You can still get courses over the network or on a USB stick. Please tell your training coordinator.</source>
+        <translation>随软件带来的课程已损坏，没能准备好。您仍然可以通过网络或U盘获取课程。请告诉您的培训负责人。</translation>
+    </message>
+    <message>
+        <source>%n course(s) that came with Lamplight could not be added, because they are damaged or do not carry the seal of your county&apos;s training office: %1. The other courses are ready to use. Please tell your training coordinator, who can give you these courses on a USB stick.</source>
+        <translation>随软件带来的 %n 门课程没能加入，因为它们已损坏，或者没有县培训部门的签章：%1。其他课程已经可以学习了。请告诉您的培训负责人，他可以用U盘把这些课程给您。</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
+        <source>The disk of this computer is full, so not all the courses that came with Lamplight could be prepared. What was prepared is kept. Ask the person who looks after this computer to free some space; Lamplight prepares the rest the next time it opens.</source>
+        <translation>这台电脑的磁盘满了，随软件带来的课程没能全部准备好。已经准备好的都保留着。请管理这台电脑的人腾出一些空间；下次打开灯火研修时会准备其余的课程。</translation>
+    </message>
+    <message>
+        <source>Some files of the courses that came with Lamplight could not be read, so not all of them could be prepared. Lamplight tries again the next time it opens. If this message comes back, install Lamplight again.</source>
+        <translation>随软件带来的课程中有些文件读不出来，课程没能全部准备好。下次打开灯火研修时会再试一次。如果还是出现这条提示，请重新安装灯火研修。</translation>
+    </message>
+    <message>
+        <source>Not all the courses could be prepared</source>
+        <translation>课程没能全部准备好</translation>
+    </message>
+</context>
+<context>
     <name>StatusLine</name>
     <message>
         <source>Connect to the county server</source>
