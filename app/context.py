@@ -39,21 +39,19 @@ class AppContext:
         clock: Clock = utc_now,
         county: CountyProfile | None = None,
     ) -> AppContext:
-        """Opens (and migrates) the database; remembers ``server_url`` if one is given."""
+        """Opens (and migrates) the database; remembers ``server_url`` if one is given.
+
+        The server is the one this PC was pointed at (``--server``, the enrollment dialog),
+        else the county profile's: a county installer works with no set-up at all, and a
+        newer installer with a new address moves the PCs that never chose one."""
+        county = county if county is not None else load_county()
         db = open_database(paths.database)
         with db.write() as session:
             if server_url:
                 settings.put(session, settings.SERVER_URL, server_url.rstrip("/"))
-            url = settings.get(session, settings.SERVER_URL)
+            url = settings.get(session, settings.SERVER_URL) or county.server_url
         content = ContentStore(paths.content, db)
-        return cls(
-            paths=paths,
-            db=db,
-            content=content,
-            server_url=url,
-            clock=clock,
-            county=county if county is not None else load_county(),
-        )
+        return cls(paths=paths, db=db, content=content, server_url=url, clock=clock, county=county)
 
     def download_policy(self) -> DownloadPolicy:
         """The download rules now: the county's, with this PC's settings over them."""

@@ -130,7 +130,7 @@ def load_county(path: Path | None = None) -> CountyProfile:
             "county",
             "code",
             f"{code!r} is not a county code: use lower-case letters, digits and '-' "
-            "(at most 32), e.g. \"shiqiao\"",
+            '(at most 32), e.g. "shiqiao"',
         )
     server_url = reader.text("server", "url").rstrip("/")
     if server_url:
@@ -138,7 +138,7 @@ def load_county(path: Path | None = None) -> CountyProfile:
     language = reader.text("app", "language")
     if language and language not in LANGUAGES:
         raise reader.error(
-            "app", "language", f"{language!r}: expected one of {', '.join(LANGUAGES)} or \"\""
+            "app", "language", f'{language!r}: expected one of {", ".join(LANGUAGES)} or ""'
         )
     logo = reader.text("app", "logo")
     if logo and Path(logo).suffix.lower() not in LOGO_SUFFIXES:
@@ -192,7 +192,7 @@ def _check_url(reader: _Reader, url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise reader.error(
-            "server", "url", f"{url!r}: expected an address such as \"http://10.1.2.3:8765\""
+            "server", "url", f'{url!r}: expected an address such as "http://10.1.2.3:8765"'
         )
     try:
         parts.port  # noqa: B018 - raises on a port that is not a number

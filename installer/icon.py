@@ -51,6 +51,6 @@ def make_icon(logo: Path, out: Path) -> Path:
     finally:
         painter.end()
     out.parent.mkdir(parents=True, exist_ok=True)
-    if not canvas.save(str(out), "ICO"):
+    if not canvas.save(str(out)):  # the format follows the suffix (.ico)
         raise IconError(f"could not write the icon {out}")
     return out

@@ -34,8 +34,7 @@ def make_starter_pack(out: Path) -> None:
         demo_county_key(server_dir)
         publish_demo(server_dir)
         result = subprocess.run(
-            [sys.executable, "-m", "server", "export-pack", str(out), "--all"]
-            + ["--data-dir", str(server_dir)],
+            [sys.executable, "-m", "server", "export-pack", str(out), "--all", "--data-dir", tmp],
             capture_output=True,
             text=True,
             encoding="utf-8",
