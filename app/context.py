@@ -48,7 +48,7 @@ class AppContext:
         db = open_database(paths.database)
         with db.write() as session:
             if server_url:
-                settings.put(session, settings.SERVER_URL, server_url.rstrip("/"))
+                settings.put(session, settings.SERVER_URL, chosen_server(server_url, county))
             url = settings.get(session, settings.SERVER_URL) or county.server_url
         content = ContentStore(paths.content, db)
         return cls(paths=paths, db=db, content=content, server_url=url, clock=clock, county=county)
@@ -83,7 +83,7 @@ class AppContext:
         """Points the app at another county server address, and remembers it."""
         url = url.rstrip("/")
         with self.db.write() as session:
-            settings.put(session, settings.SERVER_URL, url)
+            settings.put(session, settings.SERVER_URL, chosen_server(url, self.county))
         if url != self.server_url:
             self.server_url = url
             if self._client is not None:
@@ -103,3 +103,11 @@ class AppContext:
 
     def close(self) -> None:
         self.db.close()
+
+
+def chosen_server(url: str, county: CountyProfile) -> str:
+    """What this PC stores as its server when someone gives ``url``: "" when it is the county
+    profile's own address, so the PC keeps following the profile (a newer installer with a new
+    address moves it); the address otherwise."""
+    url = url.rstrip("/")
+    return "" if url == county.server_url else url

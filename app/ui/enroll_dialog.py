@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.context import AppContext
+from app.context import AppContext, chosen_server
 from app.storage import settings
 from app.ui.dialogs import error_label
 from app.ui.texts import describe_error
@@ -66,7 +66,7 @@ def enroll_computer(
     finally:
         client.close()
     with context.db.write() as session:
-        settings.put(session, settings.SERVER_URL, url)
+        settings.put(session, settings.SERVER_URL, chosen_server(url, context.county))
     return state
 
 
