@@ -34,6 +34,7 @@ from app.county import CountyProfile, load_county, missing_for_installer
 from app.paths import DataPaths, resolve_data_dir
 from app.storage import settings
 from app.storage.db import SCHEMA_HEAD, current_revision
+from app.storage.errors import StorageError
 from app.storage.models import Course, Profile
 from wire.pack import key_id
 
@@ -106,12 +107,15 @@ def run_self_test(data_dir: str | None, language: str | None) -> int:
 
     def database() -> str:
         nonlocal context
-        context = AppContext.open(paths, county=county)
-        revision = current_revision(context.db.engine)
-        if revision != SCHEMA_HEAD:
-            raise CheckFailed(f"schema {revision}, expected {SCHEMA_HEAD}")
-        with context.db.write() as session:
-            settings.put(session, settings.LAST_SELF_TEST, datetime.now(UTC).isoformat())
+        try:
+            context = AppContext.open(paths, county=county)
+            revision = current_revision(context.db.engine)
+            if revision != SCHEMA_HEAD:
+                raise CheckFailed(f"schema {revision}, expected {SCHEMA_HEAD}")
+            with context.db.write() as session:
+                settings.put(session, settings.LAST_SELF_TEST, datetime.now(UTC).isoformat())
+        except StorageError as exc:  # a newer schema, not a database, a full disk: no bug
+            raise CheckFailed(str(exc)) from exc
         with context.db.read_session() as session:
             teachers = session.scalar(select(func.count()).select_from(Profile))
             courses = session.scalar(select(func.count()).select_from(Course))
