@@ -6,8 +6,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${LAMPLIGHT_VENV:-$ROOT/.venv}"
 
-# Qt (xcb, EGL, fontconfig), QtMultimedia (pulse), the venv module; ffmpeg only makes test media.
-APT_PACKAGES=(python3-venv libgl1 libegl1 libx11-6 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1
+# Qt (xcb, EGL, fontconfig), QtMultimedia (pulse), the venv module; binutils (objdump, strip)
+# for PyInstaller, which the tests run to build a county's app.
+APT_PACKAGES=(python3-venv binutils libgl1 libegl1 libx11-6 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1
   libfreetype6 libdbus-1-3 libglib2.0-0 libpulse0 libxrandr2 libxcb-cursor0 libxcb-icccm4
   libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 curl)
 

@@ -39,8 +39,7 @@ def run_gui(
     except StorageError as exc:
         QMessageBox.critical(None, "Lamplight", describe_error(exc) or str(exc))
         return 2
-    if not startup_probe:
-        prepare_starter(context)
+    prepare_starter(context)  # the probe too: a county build's first start is measured whole
     window = MainWindow(context)
     window.show()
     if startup_probe:

@@ -98,6 +98,18 @@ def test_the_frozen_app_imports_its_starter_pack_once(
     assert answer.get("imported", []) == []
 
 
+def test_the_frozen_apps_first_start_imports_the_starter_courses_and_lists_them(
+    built: build_installer.Build, tmp_path: Path
+) -> None:
+    # The whole first start of the window: the starter dialog imports the pack, closes by
+    # itself, and the main window opens with the courses in its catalog.
+    result = run(built.folder, "--startup-probe", "--data-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"startup-probe ready rows={built.staged.starter_courses}" in result.stdout
+    again = run(built.folder, "import-starter", "--data-dir", str(tmp_path), "--json")
+    assert "imported already" in json.loads(again.stdout)["message"]
+
+
 def test_the_frozen_app_upgrades_a_data_directory_of_the_previous_release(
     built: build_installer.Build, tmp_path: Path
 ) -> None:
