@@ -12,7 +12,8 @@
 4. Runs the build's ``--self-test`` on a fresh data folder; a build that fails it is reported
    as failed.
 5. With ``--setup`` (Windows), wraps the folder in an Inno Setup installer
-   (``installer/inno.py``).
+   (``installer/inno.py``); with ``--archive``, packs it in one file to carry to the PCs
+   (``.zip`` on Windows, ``.tar.gz`` elsewhere: symbolic links and permissions kept).
 
 Exit status: 0 built and self-tested; 1 the build or its self-test failed; 2 the profile or
 the starter pack is wrong (nothing was built).
@@ -175,7 +176,9 @@ def self_test(folder: Path, data_dir: Path | None = None) -> tuple[int, str]:
         return result.returncode, text
 
 
-def build(county: Path, pack: Path | None, out: Path, *, setup: bool = False) -> Build:
+def build(
+    county: Path, pack: Path | None, out: Path, *, setup: bool = False, archive: bool = False
+) -> Build:
     """The whole build (see the module doc).
 
     Raises:
@@ -201,9 +204,18 @@ def build(county: Path, pack: Path | None, out: Path, *, setup: bool = False) ->
         raise BuildError(f"the build in {folder} failed its self-test (exit {status})")
     if setup:
         make_setup(folder, staged, work, out)
+    if archive:
+        print(f"  archive: {make_archive(folder)}")
     return Build(
         folder=folder, staged=staged, seconds=time.monotonic() - started, size=folder_size(folder)
     )
+
+
+def make_archive(folder: Path) -> Path:
+    """Packs the build folder into one file next to it, the folder itself at its top."""
+    kind = "zip" if sys.platform == "win32" else "gztar"
+    made = shutil.make_archive(str(folder), kind, root_dir=folder.parent, base_dir=folder.name)
+    return Path(made)
 
 
 def make_setup(folder: Path, staged: Staged, work: Path, out: Path) -> Path:
@@ -248,9 +260,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--setup", action="store_true", help="also make the Windows installer (Windows only)"
     )
+    parser.add_argument(
+        "--archive",
+        action="store_true",
+        help="also pack the build in one .tar.gz (.zip on Windows)",
+    )
     args = parser.parse_args(argv)
     try:
-        result = build(args.county, args.pack, args.out.resolve(), setup=args.setup)
+        result = build(
+            args.county, args.pack, args.out.resolve(), setup=args.setup, archive=args.archive
+        )
     except ProfileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_PROFILE

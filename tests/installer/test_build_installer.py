@@ -113,3 +113,22 @@ def test_setup_is_refused_off_windows(tmp_path: Path) -> None:
         pytest.skip("on Windows --setup runs Inno Setup (the Windows workflow tests it)")
     with pytest.raises(build_installer.BuildError, match="Windows only"):
         build_installer.make_setup(tmp_path, None, tmp_path, tmp_path)  # type: ignore[arg-type]
+
+
+def test_the_archive_holds_the_build_folder_with_its_links_and_modes(tmp_path: Path) -> None:
+    folder = tmp_path / "Lamplight-x-1.0-linux"
+    (folder / "_internal").mkdir(parents=True)
+    (folder / "_internal" / "libQt.so.6").write_bytes(b"qt")
+    (folder / "Lamplight").write_bytes(b"#!program")
+    (folder / "Lamplight").chmod(0o755)
+    if build_installer.sys.platform != "win32":
+        (folder / "libQt.so.6").symlink_to("_internal/libQt.so.6")
+    archive = build_installer.make_archive(folder)
+    unpacked = tmp_path / "unpacked"
+    shutil.unpack_archive(archive, unpacked)
+    copy = unpacked / folder.name
+    assert (copy / "_internal" / "libQt.so.6").read_bytes() == b"qt"
+    if build_installer.sys.platform != "win32":
+        assert archive.name == f"{folder.name}.tar.gz"
+        assert (copy / "Lamplight").stat().st_mode & 0o111
+        assert (copy / "libQt.so.6").is_symlink()
