@@ -107,6 +107,29 @@ def test_the_machine_wide_folder_is_used_when_writable(dirs: Dirs) -> None:
     assert not [p for p in data.root.iterdir() if p.name.startswith(".probe-")]
 
 
+@pytest.mark.skipif(os.name != "posix", reason="Windows shares through the folder's permissions")
+def test_files_in_the_machine_wide_folder_are_writable_by_the_group(dirs: Dirs) -> None:
+    before = os.umask(0o022)
+    try:
+        data = resolve_data_dir()
+        (data.root / "made-here").write_bytes(b"x")
+        assert (data.root / "made-here").stat().st_mode & 0o020
+        resolve_data_dir(dirs.user)  # a chosen folder leaves the mask as it is
+        assert os.umask(0o022) == 0o002
+    finally:
+        os.umask(before)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_a_chosen_folder_leaves_file_modes_alone(dirs: Dirs) -> None:
+    before = os.umask(0o022)
+    try:
+        resolve_data_dir(dirs.user)
+        assert os.umask(0o022) == 0o022
+    finally:
+        os.umask(before)
+
+
 def test_an_existing_machine_wide_folder_is_reused(dirs: Dirs) -> None:
     first = resolve_data_dir()
     (first.content / "ab").mkdir()
