@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,8 +24,9 @@ class Dirs:
 
 
 @pytest.fixture
-def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Dirs:
-    """platformdirs pointed at folders under ``tmp_path``; no override in the environment."""
+def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Dirs]:
+    """platformdirs pointed at folders under ``tmp_path``; no override in the environment.
+    The process's file mode mask is put back afterwards (the machine folder changes it)."""
     found = Dirs(machine=tmp_path / "ProgramData" / APP_NAME, user=tmp_path / "home" / APP_NAME)
 
     def site_data_dir(appname: str, *args: object, **kwargs: object) -> str:
@@ -39,7 +40,10 @@ def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Dirs:
     monkeypatch.setattr(platformdirs, "site_data_dir", site_data_dir)
     monkeypatch.setattr(platformdirs, "user_data_dir", user_data_dir)
     monkeypatch.delenv(ENV_DATA_DIR, raising=False)
-    return found
+    mask = os.umask(0o022)
+    os.umask(mask)
+    yield found
+    os.umask(mask)
 
 
 def _assert_laid_out(data: DataPaths, root: Path) -> None:
