@@ -39,6 +39,7 @@ from app.ui.usb_texts import (
 
 if TYPE_CHECKING:
     from app.sync.pack_import import ImportProgress, ImportReport
+    from app.ui.usb_worker import PeerProgress
 
 BIG = 60  # height of the main buttons
 
@@ -176,7 +177,8 @@ class CopyingPage(QWidget):
         self.labels: list[QLabel] = []
         layout = QVBoxLayout(self)
         layout.setSpacing(14)
-        layout.addWidget(title_label(self.tr("Copying courses to this computer\u2026")))
+        self.heading = title_label()
+        layout.addWidget(self.heading)
         self.course = text_label(bold=True)
         self.course.setStyleSheet("font-size: 16pt; font-weight: bold;")
         layout.addWidget(self.course)
@@ -200,8 +202,14 @@ class CopyingPage(QWidget):
         self.cancel_button = big_button(self.tr("Stop copying"), self._cancel)
         layout.addWidget(self.cancel_button)
 
-    def start(self, courses: list[tuple[str, str]]) -> None:
-        """Shows the chosen courses (id, title), the first one being copied."""
+    def start(self, courses: list[tuple[str, str]], *, to_stick: bool = False) -> None:
+        """Shows the chosen courses (id, title), the first one being copied, to this
+        computer (or, ``to_stick``, from it to the stick)."""
+        self.heading.setText(
+            self.tr("Copying courses to the USB stick\u2026")
+            if to_stick
+            else self.tr("Copying courses to this computer\u2026")
+        )
         self.courses = list(courses)
         self.bar.setValue(0)
         self.cancel_button.setEnabled(True)
@@ -214,7 +222,7 @@ class CopyingPage(QWidget):
         self._mark(self.courses[0][0] if self.courses else "")
 
     def show_progress(
-        self, update: ImportProgress, rate: float | None, eta_s: float | None
+        self, update: ImportProgress | PeerProgress, rate: float | None, eta_s: float | None
     ) -> None:
         share = update.done_bytes / update.total_bytes if update.total_bytes else 0.0
         self.bar.setValue(int(1000 * min(1.0, share)))

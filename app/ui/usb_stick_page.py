@@ -54,16 +54,19 @@ class CourseRow(QFrame):
 
 
 class StickPage(QWidget):
-    """Step 2: what is on the stick, the Copy button, and "send our progress on this stick".
+    """Step 2: what is on the stick, the Copy button, "send our progress on this stick", and
+    "copy this computer's courses to the stick".
 
     Signals:
         copy_requested(object): copy these course ids (``list[str]``).
         send_requested(): the teacher pressed "Send our progress on this stick".
+        peer_requested(): "Copy this computer's courses to the stick".
         back_requested(): "Back" to the sticks.
     """
 
     copy_requested = Signal(object)
     send_requested = Signal()
+    peer_requested = Signal()
     back_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -110,6 +113,11 @@ class StickPage(QWidget):
         self.send_result = text_label()
         self.send_result.hide()
         layout.addWidget(self.send_result)
+        self.peer_button = big_button(
+            self.tr("Copy this computer's courses to the stick"), self.peer_requested.emit
+        )
+        self.peer_button.setIcon(QIcon(str(asset("icons", "usb.svg"))))
+        layout.addWidget(self.peer_button)
 
     def show_contents(self, label: str, plan: PackPlan | None) -> None:
         self.plan = plan
@@ -211,7 +219,7 @@ class StickPage(QWidget):
         self.send_result.show()
 
     def set_busy(self, busy: bool) -> None:
-        for button in (self.copy_button, self.send_button):
+        for button in (self.copy_button, self.send_button, self.peer_button):
             button.setDisabled(busy)
         if not busy:
             self._selection_changed()

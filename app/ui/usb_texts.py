@@ -13,7 +13,9 @@ from wire.pack import PackError, Problem
 
 if TYPE_CHECKING:
     from app.sync.drives import Drive
+    from app.sync.pack_export import Refusal
     from app.sync.pack_import import CourseInPack, StopReason
+    from app.ui.usb_worker import PeerStop
 
 # QCoreApplication.translate is spelt out at each text (not wrapped) so lupdate finds them.
 
@@ -160,5 +162,71 @@ def describe_send_error(exc: BaseException) -> str | None:
         return QCoreApplication.translate(
             "Usb",
             "The progress could not be written on the USB stick. Check that it is pushed in well and is not locked (some sticks have a small lock switch), then try again.",
+        )
+    return None
+
+
+# --- copying this computer's courses to the stick (peer copy) ---------------------------------
+
+
+def describe_refusal(reason: Refusal) -> str:
+    """Why a course of this computer cannot go on the stick for another computer."""
+    from app.sync.pack_export import Refusal
+
+    if reason is Refusal.UNSIGNED:
+        return QCoreApplication.translate(
+            "Usb", "It does not carry the county's seal, so it cannot be copied."
+        )
+    if reason is Refusal.OLD_SIGNATURE:
+        return QCoreApplication.translate(
+            "Usb",
+            "The county's seal kept here is for an older version of this course, so it cannot be copied.",
+        )
+    if reason in (Refusal.NOT_TRUSTED, Refusal.OTHER_COUNTY):
+        return QCoreApplication.translate(
+            "Usb",
+            "This course was not made by your county's training office, so it cannot be copied.",
+        )
+    if reason is Refusal.FILES_MISSING:
+        return QCoreApplication.translate(
+            "Usb",
+            "This course is not completely on this computer yet (it may still be downloading), so it cannot be copied.",
+        )
+    if reason is Refusal.NOT_HERE:
+        return QCoreApplication.translate("Usb", "This course is no longer on this computer.")
+    return QCoreApplication.translate(
+        "Usb",
+        "A file of this course is damaged on this computer, so it was not copied. Download the course again on this computer first.",
+    )
+
+
+def describe_peer_stop(stop: PeerStop, short_bytes: int) -> str | None:
+    """Why copying to the stick stopped before the end and what to do; ``None`` when done."""
+    from app.ui.usb_worker import PeerStop
+
+    if stop is PeerStop.STICK_FULL:
+        if short_bytes > 0:
+            return QCoreApplication.translate(
+                "Usb",
+                "The USB stick is full. Nothing half-copied was left on it. Free %1 on the stick (delete files you no longer need from it) or use a bigger stick, then press Copy again.",
+            ).replace("%1", format_size(short_bytes))
+        return QCoreApplication.translate(
+            "Usb",
+            "The USB stick is full. Nothing half-copied was left on it. Delete files you no longer need from the stick or use a bigger stick, then press Copy again.",
+        )
+    if stop is PeerStop.STICK_GONE:
+        return QCoreApplication.translate(
+            "Usb",
+            "The USB stick was taken out. The courses finished before are on it; nothing half-copied is. Put it back and press Copy again.",
+        )
+    if stop is PeerStop.CANNOT_WRITE:
+        return QCoreApplication.translate(
+            "Usb",
+            "The USB stick could not be written. Check that it is pushed in well and is not locked (some sticks have a small lock switch), then press Copy again.",
+        )
+    if stop is PeerStop.CANCELLED:
+        return QCoreApplication.translate(
+            "Usb",
+            "Copying was stopped. The courses finished before are on the stick; press Copy again to copy the rest.",
         )
     return None

@@ -13,6 +13,12 @@ What the teacher sees, step by step:
 4. What came of it: the courses now ready, the ones refused and why, and why copying stopped
    (with "Copy again", which reads the stick again and goes on where it stopped).
 
+From step 2, "Copy this computer's courses to the stick" (peer copy, for another PC): the
+courses this PC can pass on (complete here and carrying the county's seal; the others greyed,
+with why), each with a big tick box and its size, the stick's free space and what the chosen
+need, and "Copy N courses to the USB stick"; then the same copying page, and what came of it
+(how many are on the stick and what to do with it, or the stick full, taken out or stopped).
+
 The work runs in a :class:`~app.ui.usb_worker.UsbWorker`; closing the window while it copies
 stops the copy first (what was copied is kept).
 """
@@ -32,6 +38,7 @@ from app.storage.errors import DiskFullError
 from app.sync.drives import Drive
 from app.ui.texts import describe_error
 from app.ui.usb_pages import CopyingPage, DrivesPage, ResultPage, folder_label
+from app.ui.usb_peer_page import PeerPage, PeerResultPage
 from app.ui.usb_stick_page import StickPage
 from app.ui.usb_texts import (
     ACT,
@@ -41,11 +48,19 @@ from app.ui.usb_texts import (
     describe_problem,
     describe_send_error,
 )
-from app.ui.usb_worker import SendResult, StickContents, UsbBackend, UsbWorker
+from app.ui.usb_worker import (
+    PeerProgress,
+    PeerResult,
+    SendResult,
+    StickContents,
+    UsbBackend,
+    UsbWorker,
+)
 from wire.blobs import DiskFull
 from wire.pack import PackError, Problem
 
 if TYPE_CHECKING:
+    from app.sync.pack_export import PeerPlan
     from app.sync.pack_import import ImportProgress, ImportReport
 
 #: How often the list of sticks is read again while it is shown.
@@ -90,6 +105,9 @@ class UsbWindow(QDialog):
         self._auto_opened: set[Path] = set()
         self._close_when_idle = False
         self._first_tick: tuple[float, int] | None = None
+        self.peer: PeerPlan | None = None
+        self.peer_chosen: list[str] = []
+        self._peer_resume: list[str] | None = None
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
@@ -99,7 +117,16 @@ class UsbWindow(QDialog):
         self.stick_page = StickPage()
         self.copying_page = CopyingPage()
         self.result_page = ResultPage()
-        for page in (self.drives_page, self.stick_page, self.copying_page, self.result_page):
+        self.peer_page = PeerPage()
+        self.peer_result_page = PeerResultPage()
+        for page in (
+            self.drives_page,
+            self.stick_page,
+            self.copying_page,
+            self.result_page,
+            self.peer_page,
+            self.peer_result_page,
+        ):
             self.stack.addWidget(page)
 
         self.drives_page.drive_chosen.connect(self._drive_chosen)
@@ -113,12 +140,20 @@ class UsbWindow(QDialog):
         self.result_page.back_requested.connect(self.reopen)
         self.result_page.again_requested.connect(self.copy_again)
         self.result_page.done_requested.connect(self.reject)
+        self.stick_page.peer_requested.connect(self.open_peer)
+        self.peer_page.back_requested.connect(self.reopen)
+        self.peer_page.copy_requested.connect(self.start_peer_copy)
+        self.peer_result_page.back_requested.connect(self.reopen)
+        self.peer_result_page.again_requested.connect(self.peer_copy_again)
+        self.peer_result_page.done_requested.connect(self.reject)
 
         self.worker.drives_listed.connect(self._drives_listed)
         self.worker.scanned.connect(self._scanned)
         self.worker.progressed.connect(self._progressed)
         self.worker.imported.connect(self._imported)
         self.worker.sent.connect(self._sent)
+        self.worker.peer_planned.connect(self._peer_planned)
+        self.worker.peer_copied.connect(self._peer_copied)
         self.worker.failed.connect(self._failed)
         self.worker.busy_changed.connect(self._busy_changed)
 
@@ -201,7 +236,7 @@ class UsbWindow(QDialog):
         self.stack.setCurrentWidget(self.copying_page)
         self.worker.import_courses(plan, self.copying)
 
-    def _progressed(self, update: ImportProgress) -> None:
+    def _progressed(self, update: ImportProgress | PeerProgress) -> None:
         now = time.monotonic()
         if self._first_tick is None:
             self._first_tick = (now, update.done_bytes)
@@ -271,6 +306,49 @@ class UsbWindow(QDialog):
         # writing them, "N records wait" next to "N records are on the stick" would confuse.
         self.stick_page.waiting.setVisible(written is None)
 
+    # Copying this computer's courses to the stick ------------------------------------------
+    def open_peer(self) -> None:
+        """Lists this computer's courses for the stick (read in the worker)."""
+        if self.folder is not None:
+            self._peer_resume = None
+            self.worker.peer_plan(self.folder)
+
+    def _peer_planned(self, plan: PeerPlan) -> None:
+        self.peer = plan
+        resume, self._peer_resume = self._peer_resume, None
+        if resume is not None:
+            again = [c for c in resume if c in plan.passable()]
+            if again:
+                self.start_peer_copy(again)
+                return
+        self.peer_page.show_plan(plan)
+        self.stack.setCurrentWidget(self.peer_page)
+
+    def start_peer_copy(self, course_ids: list[str]) -> None:
+        if self.peer is None or self.folder is None or not course_ids:
+            return
+        self.peer_chosen = list(course_ids)
+        titles = self._peer_titles()
+        self._first_tick = None
+        self.copying_page.start([(c, titles.get(c, c)) for c in course_ids], to_stick=True)
+        self.stack.setCurrentWidget(self.copying_page)
+        self.worker.peer_copy(self.folder, self.peer, self.peer_chosen)
+
+    def _peer_copied(self, result: PeerResult) -> None:
+        self.peer_result_page.show_result(result, self._peer_titles())
+        self.stack.setCurrentWidget(self.peer_result_page)
+
+    def peer_copy_again(self) -> None:
+        """Reads the stick and this computer again, and copies the same courses (what is on
+        the stick already is not copied twice)."""
+        if self.folder is None:
+            return
+        self._peer_resume = list(self.peer_chosen)
+        self.worker.peer_plan(self.folder)
+
+    def _peer_titles(self) -> dict[str, str]:
+        return {c.course_id: c.title for c in self.peer.courses} if self.peer else {}
+
     # Failures and closing ----------------------------------------------------------------
     def _failed(self, job: str, exc: BaseException) -> None:
         if job == "send":
@@ -282,12 +360,26 @@ class UsbWindow(QDialog):
         text = describe_usb_error(exc)
         if text is None:
             raise exc
+        if job.startswith("peer_"):
+            self._peer_failed(job, text)
+            return
         resuming, self._resume = self._resume is not None, None
         if job == "import":
             self.result_page.show_failure(text)
             self.stack.setCurrentWidget(self.result_page)
         elif resuming:  # "Copy again", and the stick is not back yet
             self.result_page.show_error(text)
+        else:
+            self.drives_page.show_error(text)
+            self.show_drives()
+
+    def _peer_failed(self, job: str, text: str) -> None:
+        resuming, self._peer_resume = self._peer_resume is not None, None
+        if job == "peer_copy":
+            self.peer_result_page.show_failure(text)
+            self.stack.setCurrentWidget(self.peer_result_page)
+        elif resuming:  # "Copy again", and the stick is not back yet
+            self.peer_result_page.show_error(text)
         else:
             self.drives_page.show_error(text)
             self.show_drives()

@@ -1,5 +1,6 @@
 """The USB window's work, off the UI thread: listing the sticks, reading what is on one, copying
-its courses, and sending this PC's progress on it.
+its courses, sending this PC's progress on it, and copying this PC's courses onto it for
+another PC (peer copy).
 
 Each job runs as an :class:`~app.ui.workers.Op`; at most one of reading, copying and sending
 runs at a time (listing the sticks may run beside them: it only reads). Copying stops at its
@@ -11,28 +12,34 @@ call is a :class:`UsbBackend`, the real one by default (tests may replace a part
 from __future__ import annotations
 
 import contextlib
+import platform
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from app import __version__
 from app.context import AppContext
 from app.sync.drives import Drive, bundle_root, pack_folder, removable_drives
 from app.ui.workers import Op
 from wire.pack import PackError, Problem
+from wire.pack_writer import PackFull, PackWriteError
 
 if TYPE_CHECKING:
     from app.sync.bundles import BundleSummary, BundleWritten, ReceiptsApplied
-    from app.sync.pack_import import ImportProgress, ImportReport, PackPlan
+    from app.sync.pack_export import PeerExport, PeerPlan, RefusedCourse
+    from app.sync.pack_import import ImportReport, PackPlan
+    from wire.pack_courses import CopyProgress
 
 #: At most this many progress updates a second reach the window.
 PROGRESS_PER_S = 8
 
-Progress = Callable[["ImportProgress"], None]
+Progress = Callable[[Any], None]  # an ImportProgress or a PeerProgress
 
 
 def _scan(context: AppContext, root: Path) -> PackPlan:
@@ -79,9 +86,40 @@ def _export(context: AppContext, pack_root: Path) -> BundleWritten | None:
     return export_bundle(context.db, pack_root, clock=context.clock)
 
 
+def _peer_plan(context: AppContext, folder: Path) -> PeerPlan:
+    from app.sync.pack_export import peer_plan
+
+    return peer_plan(context.db, context.content, folder, trusted=context.county.signing_keys)
+
+
+def _peer_export(
+    context: AppContext,
+    pack_root: Path,
+    course_ids: list[str],
+    on_progress: Callable[[CopyProgress], None],
+    should_stop: Callable[[], bool],
+) -> PeerExport:
+    from app.sync.pack_export import export_courses
+
+    return export_courses(
+        context.db,
+        context.content,
+        pack_root,
+        course_ids,
+        on_progress,
+        trusted=context.county.signing_keys,
+        written_by=f"Lamplight {__version__} on {platform.node()}",
+        should_stop=should_stop,
+    )
+
+
 @dataclass(frozen=True)
 class UsbBackend:
-    """What the window's jobs call; each part may be replaced (``dataclasses.replace``)."""
+    """What the window's jobs call; each part may be replaced (``dataclasses.replace``).
+
+    ``peer_plan(context, folder)`` lists this PC's courses for the stick at ``folder``;
+    ``export_courses(context, pack_root, ids, on_progress, should_stop)`` copies them there.
+    """
 
     drives: Callable[[], list[Drive]] = removable_drives
     find_pack: Callable[[Path], Path | None] = pack_folder
@@ -90,6 +128,8 @@ class UsbBackend:
     waiting: Callable[[AppContext], BundleSummary] = _waiting
     apply_receipts: Callable[[AppContext, Path], ReceiptsApplied] = _apply_receipts
     export: Callable[[AppContext, Path], BundleWritten | None] = _export
+    peer_plan: Callable[[AppContext, Path], PeerPlan] = _peer_plan
+    export_courses: Callable[..., PeerExport] = _peer_export
 
 
 @dataclass(frozen=True)
@@ -107,6 +147,46 @@ class StickContents:
     pack_root: Path | None
     plan: PackPlan | None
     waiting: BundleSummary
+
+
+@dataclass(frozen=True)
+class PeerProgress:
+    """How copying this PC's courses to the stick goes (the names :class:`ImportProgress`
+    uses, so the copying page shows both)."""
+
+    course_id: str
+    course_title: str
+    done_bytes: int
+    total_bytes: int
+
+
+class PeerStop(StrEnum):
+    """How copying this PC's courses to the stick ended."""
+
+    DONE = "done"
+    CANCELLED = "cancelled"  # "Stop copying"
+    STICK_FULL = "stick_full"
+    STICK_GONE = "stick_gone"  # the stick was taken out
+    CANNOT_WRITE = "cannot_write"  # locked, read-only, or a file too big for its filesystem
+
+
+@dataclass(frozen=True)
+class PeerResult:
+    """What "copy this computer's courses to the stick" did.
+
+    Attributes:
+        chosen: the course ids the teacher chose.
+        copied: those the stick now holds (written now, or already there).
+        refused: those that could not go, and why.
+        stop: how it ended.
+        short_bytes: on a full stick, how much more room the rest needs (0: not known).
+    """
+
+    chosen: list[str]
+    copied: list[str]
+    stop: PeerStop = PeerStop.DONE
+    refused: list[RefusedCourse] = field(default_factory=list)
+    short_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,7 +212,10 @@ class UsbWorker(QObject):
         progressed(object): how copying goes (an ``ImportProgress``), a few times a second.
         imported(object): copying ended with this ``ImportReport`` (done or stopped).
         sent(object): progress was sent: a :class:`SendResult`.
-        failed(str, object): job (``"scan"``, ``"import"``, ``"send"``) failed with this exception.
+        peer_planned(object): this PC's courses for a stick (a ``PeerPlan``).
+        peer_copied(object): copying them to the stick ended: a :class:`PeerResult`.
+        failed(str, object): job (``"scan"``, ``"import"``, ``"send"``, ``"peer_plan"``,
+            ``"peer_copy"``) failed with this exception.
         busy_changed(bool): a job started or ended.
     """
 
@@ -141,6 +224,8 @@ class UsbWorker(QObject):
     progressed = Signal(object)
     imported = Signal(object)
     sent = Signal(object)
+    peer_planned = Signal(object)
+    peer_copied = Signal(object)
     failed = Signal(str, object)
     busy_changed = Signal(bool)
 
@@ -213,6 +298,54 @@ class UsbWorker(QObject):
 
         return self._run("send", work, self.sent.emit)
 
+    def peer_plan(self, folder: Path) -> bool:
+        """Lists this PC's courses and what of them the stick at ``folder`` lacks."""
+        backend, context = self.backend, self.context
+
+        def work() -> PeerPlan:
+            if not folder.is_dir():  # the stick was taken out
+                raise PackError(Problem.READ_FAILED, f"{folder} is not there")
+            return backend.peer_plan(context, folder)
+
+        return self._run("peer_plan", work, self.peer_planned.emit)
+
+    def peer_copy(self, folder: Path, plan: PeerPlan, course_ids: list[str]) -> bool:
+        """Copies ``course_ids`` of this PC to the stick at ``folder``; :meth:`cancel` stops it.
+
+        A full stick, a stick taken out or one that cannot be written end it with a
+        :class:`PeerResult` saying so (they are what happens to sticks, not failures).
+        """
+        backend, context, stop = self.backend, self.context, self._stop
+        ids = list(course_ids)
+
+        def work(report: Callable[[Any], None]) -> PeerResult:
+            tell = _every_so_often(report)
+
+            def on_progress(update: CopyProgress) -> None:
+                tell(PeerProgress(update.course_id, update.course_title, update.done, update.total))
+
+            if not folder.is_dir():
+                return PeerResult(ids, [], PeerStop.STICK_GONE)
+            try:
+                done = backend.export_courses(
+                    context, plan.pack_root, ids, on_progress, stop.is_set
+                )
+            except PackFull as exc:
+                return _full(backend, context, folder, ids, exc)
+            except PackWriteError:
+                if not folder.is_dir():
+                    return PeerResult(ids, [], PeerStop.STICK_GONE)
+                return PeerResult(
+                    ids, _on_stick(backend, context, folder, ids), PeerStop.CANNOT_WRITE
+                )
+            report_ = done.report
+            copied = [] if report_ is None else [*report_.written, *report_.unchanged]
+            copied += [cid for cid, _, _ in (report_.kept_newer if report_ else [])]
+            ended = PeerStop.CANCELLED if done.stopped else PeerStop.DONE
+            return PeerResult(ids, [c for c in ids if c in copied], ended, list(done.refused))
+
+        return self._run("peer_copy", work, self.peer_copied.emit, progress=self.progressed.emit)
+
     def waiting(self) -> BundleSummary:
         """This PC's progress not sent yet (a small query, on the calling thread)."""
         return self.backend.waiting(self.context)
@@ -268,12 +401,34 @@ class UsbWorker(QObject):
         self.busy_changed.emit(busy)
 
 
+def _full(
+    backend: UsbBackend, context: AppContext, folder: Path, ids: list[str], exc: PackFull
+) -> PeerResult:
+    """The stick filled up: what it holds now, and how much more room the rest needs."""
+    try:
+        after = backend.peer_plan(context, folder)
+    except (PackError, OSError):
+        return PeerResult(ids, [], PeerStop.STICK_FULL, short_bytes=max(exc.needed, 0))
+    copied = [c.course_id for c in after.courses if c.on_stick and c.course_id in ids]
+    rest = [c for c in ids if c not in copied]
+    short = max(after.shortfall(rest), exc.needed - after.free_bytes, 0)
+    return PeerResult(ids, copied, PeerStop.STICK_FULL, short_bytes=short)
+
+
+def _on_stick(backend: UsbBackend, context: AppContext, folder: Path, ids: list[str]) -> list[str]:
+    try:
+        after = backend.peer_plan(context, folder)
+    except (PackError, OSError):
+        return []
+    return [c.course_id for c in after.courses if c.on_stick and c.course_id in ids]
+
+
 def _every_so_often(report: Callable[[Any], None]) -> Progress:
     """Passes on the first update of each course, its last, and the latest every
     1/:data:`PROGRESS_PER_S` s."""
     state: dict[str, Any] = {"course": None, "at": 0.0}
 
-    def on_progress(update: ImportProgress) -> None:
+    def on_progress(update: Any) -> None:
         now = time.monotonic()
         new_course = update.course_id != state["course"]
         complete = update.done_bytes >= update.total_bytes

@@ -176,6 +176,10 @@
         <translation>停止复制</translation>
     </message>
     <message>
+        <source>Copying courses to the USB stick…</source>
+        <translation>正在把课程复制到U盘…</translation>
+    </message>
+    <message>
         <source>%1 of %2 copied</source>
         <translation>已复制 %1，共 %2</translation>
     </message>
@@ -987,6 +991,99 @@
     </message>
 </context>
 <context>
+    <name>PeerPage</name>
+    <message>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <source>Copy this computer&apos;s courses to the USB stick</source>
+        <translation>把这台电脑的课程复制到U盘</translation>
+    </message>
+    <message>
+        <source>Tick the courses to take to another computer. They keep the county&apos;s seal, so the other computer can check them.</source>
+        <translation>请勾选要带到另一台电脑的课程。课程带着县里的签章，另一台电脑可以核对。</translation>
+    </message>
+    <message>
+        <source>There are no courses on this computer yet.</source>
+        <translation>这台电脑上还没有课程。</translation>
+    </message>
+    <message>
+        <source>Chosen: %n course(s), %1 to copy. Free on the USB stick: %2.</source>
+        <translation>已选 %n 门课程，要复制 %1。U盘剩余空间：%2。</translation>
+    </message>
+    <message>
+        <source>Copy %n course(s) to the USB stick</source>
+        <translation>把 %n 门课程复制到U盘</translation>
+    </message>
+    <message>
+        <source>None of the courses on this computer can be copied; the reason is under each.</source>
+        <translation>这台电脑上的课程都不能复制，原因写在每门课程下面。</translation>
+    </message>
+    <message>
+        <source>Courses downloaded or copied to this computer can be passed on here.</source>
+        <translation>下载到或复制到这台电脑的课程，可以在这里复制给别的电脑。</translation>
+    </message>
+    <message>
+        <source>Tick the courses you want to copy.</source>
+        <translation>请勾选要复制的课程。</translation>
+    </message>
+    <message>
+        <source>There is not enough space on the USB stick. Free %1 more on it (or untick some courses).</source>
+        <translation>U盘空间不够。请在U盘上再腾出 %1（或者少选几门课程）。</translation>
+    </message>
+</context>
+<context>
+    <name>PeerResultPage</name>
+    <message>
+        <source>Back to the USB stick</source>
+        <translation>回到U盘内容</translation>
+    </message>
+    <message>
+        <source>Copy again</source>
+        <translation>继续复制</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>%n course(s) copied to the USB stick.</source>
+        <translation>已复制 %n 门课程到U盘。</translation>
+    </message>
+    <message>
+        <source>No course was copied to the USB stick</source>
+        <translation>没有课程复制到U盘</translation>
+    </message>
+    <message>
+        <source>Put the USB stick into the other computer and press “USB stick” there to copy them in.</source>
+        <translation>把U盘插到另一台电脑上，点「U盘」导入。</translation>
+    </message>
+    <message>
+        <source>On the USB stick: %1</source>
+        <translation>已在U盘上：%1</translation>
+    </message>
+    <message>
+        <source>Not copied: %1</source>
+        <translation>没有复制：%1</translation>
+    </message>
+    <message>
+        <source>Not copied yet: %1</source>
+        <translation>还没有复制：%1</translation>
+    </message>
+</context>
+<context>
+    <name>PeerRow</name>
+    <message>
+        <source>Already on the USB stick</source>
+        <translation>U盘上已经有了</translation>
+    </message>
+    <message>
+        <source>Can be copied</source>
+        <translation>可以复制</translation>
+    </message>
+</context>
+<context>
     <name>PinDialog</name>
     <message>
         <source>Enter your PIN</source>
@@ -1369,6 +1466,10 @@ on another computer</source>
         <translation>发送本机学习记录到U盘</translation>
     </message>
     <message>
+        <source>Copy this computer&apos;s courses to the stick</source>
+        <translation>把这台电脑的课程复制到U盘</translation>
+    </message>
+    <message>
         <source>On the USB stick: %1</source>
         <translation>U盘上的内容：%1</translation>
     </message>
@@ -1597,6 +1698,46 @@ on another computer</source>
     <message>
         <source>The progress could not be written on the USB stick. Check that it is pushed in well and is not locked (some sticks have a small lock switch), then try again.</source>
         <translation>学习记录没能写到U盘上。请检查U盘是否插好、有没有被锁住（有些U盘侧面有一个小的写保护开关），然后再试一次。</translation>
+    </message>
+    <message>
+        <source>It does not carry the county&apos;s seal, so it cannot be copied.</source>
+        <translation>没有县里的签章，不能复制。</translation>
+    </message>
+    <message>
+        <source>The county&apos;s seal kept here is for an older version of this course, so it cannot be copied.</source>
+        <translation>这台电脑保存的县里签章是这门课程旧版本的，不能复制。</translation>
+    </message>
+    <message>
+        <source>This course is not completely on this computer yet (it may still be downloading), so it cannot be copied.</source>
+        <translation>这门课程还没有完整地在这台电脑上（可能还在下载），不能复制。</translation>
+    </message>
+    <message>
+        <source>This course is no longer on this computer.</source>
+        <translation>这门课程已经不在这台电脑上了。</translation>
+    </message>
+    <message>
+        <source>A file of this course is damaged on this computer, so it was not copied. Download the course again on this computer first.</source>
+        <translation>这门课程在这台电脑上有文件损坏，所以没有复制。请先在这台电脑上重新下载这门课程。</translation>
+    </message>
+    <message>
+        <source>The USB stick is full. Nothing half-copied was left on it. Free %1 on the stick (delete files you no longer need from it) or use a bigger stick, then press Copy again.</source>
+        <translation>U盘满了。U盘上没有留下复制了一半的文件。请在U盘上腾出 %1（删掉不再需要的文件），或者换一个大一点的U盘，然后点“继续复制”。</translation>
+    </message>
+    <message>
+        <source>The USB stick is full. Nothing half-copied was left on it. Delete files you no longer need from the stick or use a bigger stick, then press Copy again.</source>
+        <translation>U盘满了。U盘上没有留下复制了一半的文件。请删掉U盘上不再需要的文件，或者换一个大一点的U盘，然后点“继续复制”。</translation>
+    </message>
+    <message>
+        <source>The USB stick was taken out. The courses finished before are on it; nothing half-copied is. Put it back and press Copy again.</source>
+        <translation>U盘被拔出来了。已经复制完的课程在U盘上，没有复制了一半的课程。请把U盘插回去，然后点“继续复制”。</translation>
+    </message>
+    <message>
+        <source>The USB stick could not be written. Check that it is pushed in well and is not locked (some sticks have a small lock switch), then press Copy again.</source>
+        <translation>U盘写不进去。请检查U盘是否插好、有没有锁上（有些U盘侧面有一个小锁开关），然后点“继续复制”。</translation>
+    </message>
+    <message>
+        <source>Copying was stopped. The courses finished before are on the stick; press Copy again to copy the rest.</source>
+        <translation>复制已停止。已经复制完的课程在U盘上；点“继续复制”复制剩下的课程。</translation>
     </message>
 </context>
 <context>
