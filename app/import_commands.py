@@ -188,6 +188,7 @@ def _plan_lines(plan: PackPlan) -> list[str]:
 def _result_lines(report: ImportReport) -> list[str]:
     lines = [f"imported {course_id}" for course_id in report.imported]
     lines += [f"unchanged {course_id}" for course_id in report.unchanged]
+    lines += [f"signature kept {course_id}" for course_id in report.signed]
     lines += [f"refused {course_id}: {error.detail}" for course_id, error in report.failed.items()]
     lines += [f"not copied yet {course_id}" for course_id in report.left]
     return lines
@@ -255,6 +256,7 @@ class CommandOutput:
             stopped=report.stopped.value,
             imported=report.imported,
             unchanged=report.unchanged,
+            signed=report.signed,
             failed={
                 course_id: {"problem": error.problem.value, "detail": error.detail}
                 for course_id, error in report.failed.items()
@@ -267,6 +269,10 @@ class CommandOutput:
             message = "nothing new to import: " + (
                 f"{len(report.failed)} course(s) refused" if report.failed else "everything is here"
             )
+            if report.signed:
+                message += (
+                    f"; the county's signature kept for {len(report.signed)} course(s) already here"
+                )
         return self.done(_status(report), message or report.message, _result_lines(report))
 
 

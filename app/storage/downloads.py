@@ -301,8 +301,13 @@ def pause_all(session: Session, paused: bool = True) -> None:
 
 
 def cancel_course(session: Session, course_id: str) -> None:
-    """The course is no longer wanted: its assets leave the queue (partial files stay, cheap
-    to resume if it is asked for again)."""
+    """The course is no longer wanted: its assets leave the queue.
+
+    Their partial files stay on disk for a while, so the course is cheap to resume if it is
+    asked for again; once none of a partial's files was touched for
+    :data:`app.sync.partial_sweep.ORPHAN_AFTER` (two weeks), the download runner's sweep at
+    its next start removes them (at once if the asset arrived another way meanwhile).
+    """
     session.execute(delete(QueuedDownload).where(QueuedDownload.course_id == course_id))
     session.execute(update(Course).where(Course.id == course_id).values(download_requested_at=None))
 

@@ -14,7 +14,8 @@ Modules:
     downloads: :func:`~app.sync.downloads.download_asset`, one asset (docs/downloads.md).
     partial: the ``.part`` file of a download in progress and its verified move into the
         content store; checkpoint: its durable length and the fsync thread; verifier: the
-        hashing thread that checks each block; throttle: the bandwidth cap.
+        hashing thread that checks each block; throttle: the bandwidth cap; partial_sweep:
+        removing partials no longer needed (the file came by USB, or the course was dropped).
     download_runner: :func:`~app.sync.download_runner.drain_queue`, the download queue's
         worker; policy: the download hours, cap and disk reserve.
     pack_import: reading a USB pack (:func:`~app.sync.pack_import.scan_pack`) and taking its

@@ -2,7 +2,10 @@
 
 One run at a time per PC (``downloads.lock`` in the data directory; the operating system drops
 it when a process dies): the app's download worker and ``python -m app sync --once`` share it,
-so two processes never write the same partial file.
+so two processes never write the same partial file. Holding it, a run first removes partial
+downloads nobody will finish (:func:`app.sync.partial_sweep.sweep_partials`: assets stored
+meanwhile, or out of the queue for two weeks), which it can do safely because nothing else
+downloads then.
 
 A run follows the :class:`~app.sync.policy.DownloadPolicy`, read again every few seconds so a
 change on the settings screen applies at once: outside the time window it stops (and says when
@@ -52,6 +55,7 @@ from app.sync.errors import (
     ServerError,
     SyncError,
 )
+from app.sync.partial_sweep import sweep_partials
 from app.sync.policy import DownloadPolicy
 from app.sync.throttle import RateLimiter
 
@@ -216,6 +220,9 @@ def drain_queue(
 ) -> DrainReport:
     """Downloads queued assets, highest priority first, until none is left or the run must stop.
 
+    Holding the downloads lock, it first sweeps the partial downloads nobody will finish
+    (:mod:`app.sync.partial_sweep`).
+
     Args:
         db, client, content: the client database, the county server, the content store.
         data_dir: where the lock file goes.
@@ -223,7 +230,7 @@ def drain_queue(
         policy: the current rules; called again every :data:`CHECK_EVERY_S` seconds.
         should_stop: checked after every chunk; true ends the run (``STOPPED``).
         on_progress: told a :class:`DownloadTick` after every chunk.
-        clock: UTC time, for the queue's retry times.
+        clock: UTC time, for the queue's retry times and the age of partial downloads.
         local_now: the PC's local time, for the download window.
         monotonic, sleep: for the bandwidth cap and the speed figure.
         free_space: free bytes on the filesystem of a path.
@@ -235,6 +242,8 @@ def drain_queue(
             return DrainReport(
                 StopReason.BUSY, message="another download is running on this computer"
             )
+        # Under the lock: no download writes a partial file while the sweep looks at them.
+        sweep_partials(db, content, partial_dir, clock=clock)
         return _Drainer(
             db,
             client,

@@ -32,6 +32,15 @@ Decisions:
   all here; when they are not (the course came in the network catalog, its downloads never
   finished, or a file went missing) it is ``NEW``: the import copies only the missing files.
 - Never downgrade: a course this PC has at a newer version is ``OLDER`` and left alone.
+- Signatures of courses already here: a ``PRESENT`` course this PC holds without the county's
+  signature (it came from a server without the signing key) takes the pack's signed document
+  when it verifies and says exactly what this PC shows (:func:`app.storage.packs.keep_signature`),
+  so the PC can pass it on in a peer pack. No file is copied; ``ImportReport.signed`` lists
+  them. This is done for every ``PRESENT`` course of the plan, chosen or not: it changes nothing
+  a teacher sees.
+- Partial downloads: once an import has put files in the store, the partial downloads of those
+  files (and others nobody will finish) are removed (:func:`app.sync.partial_sweep.sweep_if_idle`,
+  after the database commit, skipped while a download run holds the downloads lock).
 - Stopping (cancelled, the stick pulled out, the disk full): courses whose files were all
   copied are still made visible, and verified files of the course cut off are kept in the
   store, so running the import again copies only what is missing. A course that fails (a
@@ -45,6 +54,7 @@ says what happened. ``on_progress`` and ``should_stop`` are called on the callin
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import shutil
 import time
@@ -74,6 +84,7 @@ from app.sync.pack_copy import (
     run_folder,
     stick_present,
 )
+from app.sync.partial_sweep import sweep_if_idle
 from app.sync.policy import load_policy
 from wire.blobs import BlobStore, DiskFull
 from wire.pack import (
@@ -85,6 +96,8 @@ from wire.pack import (
     read_index,
     verify_course,
 )
+
+log = logging.getLogger(__name__)
 
 #: Verified bytes waiting for a disk barrier before they are put in place, at most.
 FLUSH_BYTES = 256 * 1024 * 1024
@@ -191,6 +204,9 @@ class ImportReport:
     Attributes:
         imported: courses made visible (new or updated), in import order.
         unchanged: courses left as they were (already here, or here at a newer version).
+        signed: courses already here at the pack's version, unsigned until now, whose county
+            signature was kept from the pack (no file copied; a chosen one is also in
+            ``unchanged``).
         failed: courses refused, with why (their ``PackError.problem``).
         stopped: why the import ended.
         bytes_copied, files_copied: verified bytes and files copied into the store.
@@ -200,6 +216,7 @@ class ImportReport:
 
     imported: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    signed: list[str] = field(default_factory=list)
     failed: dict[str, PackError] = field(default_factory=dict)
     stopped: StopReason = StopReason.DONE
     bytes_copied: int = 0
@@ -362,6 +379,7 @@ class _Run:
         clock: Clock,
     ) -> None:
         self.plan, self.root, self.db, self.county, self.clock = plan, plan.root, db, county, clock
+        self.content = content
         self.store = content.blobs
         self.on_progress = on_progress
         self.should_stop = should_stop or (lambda: False)
@@ -385,11 +403,16 @@ class _Run:
     def run(self, course_ids: Sequence[str]) -> ImportReport:
         self._choose(course_ids)
         if self.stop is None:
+            self._keep_signatures()
+        if self.stop is None:
             self._plan_jobs()
         if self.stop is None and self._room():
             with run_folder(self.store) as tmp_dir:
                 self._copy(BlobCopier(self.root, tmp_dir))
-        return self._finish()
+        report = self._finish()
+        if report.imported or report.files_copied:  # committed: the store has new files
+            sweep_if_idle(self.db, self.content, clock=self.clock)
+        return report
 
     def _choose(self, course_ids: Sequence[str]) -> None:
         by_id = {c.id: c for c in self.plan.courses}
@@ -428,6 +451,37 @@ class _Run:
                 course.status = _Status.DONE
                 self.report.unchanged.append(course.id)
         self.courses = [c for c in self.courses if c.status is _Status.WAITING]
+
+    def _keep_signatures(self) -> None:
+        """Keeps the pack's county signature of the courses here at its version, unsigned."""
+        present = [c.id for c in self.plan.courses if c.state is CourseState.PRESENT]
+        if not present:
+            return
+        with self.db.read_session() as session:
+            unsigned = packs.unsigned_courses(session, present)
+        found: list[VerifiedCourse] = []
+        for course_id in (c for c in present if c in unsigned):
+            try:  # again: the stick may have changed since the scan
+                found.append(
+                    verify_course(
+                        self.root, course_id, list(self.county.signing_keys), self.county.code
+                    )
+                )
+            except PackError as exc:
+                log.info("course %s: the pack's signature is not kept: %s", course_id, exc)
+        if not found:
+            return
+        signed: list[str] = []
+        try:
+            with self.db.write() as session:
+                for v in found:
+                    signature = v.signature.model_dump_json()
+                    if packs.keep_signature(session, v.content, v.document, signature):
+                        signed.append(v.content.id)
+        except DiskFullError:
+            self.stop = StopReason.DISK_FULL
+            return
+        self.report.signed = signed
 
     def _plan_jobs(self) -> None:
         cache: dict[str, bool] = {}
@@ -645,4 +699,8 @@ class _Run:
             report.message = f"import stopped; {done}; import again to copy the rest"
         else:
             report.message = done + (f", {len(report.failed)} refused" if report.failed else "")
+        if report.signed:
+            report.message += (
+                f"; the county's signature kept for {len(report.signed)} course(s) already here"
+            )
         return report
