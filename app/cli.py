@@ -199,6 +199,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.starter_commands import run_import_starter
 
         return run_import_starter(paths, args.json)
-    from app.ui.run import run_gui
+    try:
+        from app.ui.run import run_gui
+    except ImportError as exc:  # Qt's own libraries are missing: no window can be shown
+        from app.self_test import qt_missing_message
 
+        print(f"error: the window cannot open: {qt_missing_message(exc)}", file=sys.stderr)
+        return 2
     return run_gui(paths, args.server, args.lang, startup_probe=args.startup_probe)

@@ -128,10 +128,14 @@ def run_self_test(data_dir: str | None, language: str | None) -> int:
             report.check("content store", lambda: _content_writable(opened.paths))
             if county.starter_pack is not None:
                 report.check("starter pack", lambda: _starter_pack(opened))
-            from app.ui.self_check import window_checks
-
-            for name, check in window_checks(opened, language):
-                report.check(name, check)
+            try:
+                from app.ui.self_check import window_checks
+            except ImportError as exc:  # Qt's own libraries are missing from this system
+                missing = exc
+                report.check("window", lambda: _qt_missing(missing))
+            else:
+                for name, check in window_checks(opened, language):
+                    report.check(name, check)
     finally:
         if context is not None:
             context.close()
@@ -143,6 +147,22 @@ def run_self_test(data_dir: str | None, language: str | None) -> int:
     report.add(verdict)
     _save(paths, report)
     return EXIT_OK if report.failures == 0 else EXIT_FAILED
+
+
+#: What Qt needs from a Linux system (Debian/Ubuntu names); see docs/counties.md.
+LINUX_QT_PACKAGES = "libgl1 libegl1 libxkbcommon0 libxcb-cursor0 libfontconfig1 libdbus-1-3"
+
+
+def qt_missing_message(exc: ImportError) -> str:
+    """A plain sentence for Qt failing to load: which library, and what to install."""
+    text = f"Qt cannot load ({exc})"
+    if sys.platform.startswith("linux"):
+        text += f"; install what it needs: sudo apt install {LINUX_QT_PACKAGES}"
+    return text
+
+
+def _qt_missing(exc: ImportError) -> str:
+    raise CheckFailed(qt_missing_message(exc))
 
 
 def _content_writable(paths: DataPaths) -> str:

@@ -181,6 +181,21 @@ def test_a_data_directory_that_cannot_be_used_exits_2(
     assert data.read_text(encoding="utf-8") == "not a folder"
 
 
+def test_qt_libraries_missing_from_the_system_fail_the_window_check_with_what_to_install(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What a Linux PC without libGL gives: the Qt side cannot be imported at all.
+    monkeypatch.setitem(sys.modules, "app.ui.self_check", None)
+    monkeypatch.setattr(sys, "platform", "linux")
+    status, lines = self_test(tmp_path / "pc", capsys)
+    assert status == EXIT_FAILED
+    found = results(lines)
+    assert found["database"].startswith("ok   ")
+    assert found["window"].startswith("FAIL window: Qt cannot load (")
+    assert "sudo apt install libgl1 libegl1" in found["window"]
+    assert report(tmp_path / "pc") == lines
+
+
 # A county build ------------------------------------------------------------------------------
 @pytest.fixture
 def bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
