@@ -152,6 +152,16 @@ class EnrollDialog(QDialog):
         self.address.setPlaceholderText(self.tr("for example http://10.1.2.3:8765"))
         self.address.returnPressed.connect(self.connect_now)
         layout.addWidget(self.address)
+        self.address_hint = QLabel(
+            self.tr("The county filled this in; there is usually no need to change it.")
+        )
+        self.address_hint.setProperty("role", "hint")
+        self.address_hint.setWordWrap(True)
+        from_county = bool(context.county.server_url) and (
+            context.server_url == context.county.server_url
+        )
+        self.address_hint.setVisible(from_county)
+        layout.addWidget(self.address_hint)
 
         self.error = error_label()
         layout.addWidget(self.error)

@@ -671,6 +671,10 @@
         <translation>例如 http://10.1.2.3:8765</translation>
     </message>
     <message>
+        <source>The county filled this in; there is usually no need to change it.</source>
+        <translation>县里已经填好了，一般不用改。</translation>
+    </message>
+    <message>
         <source>Connecting to the county server…</source>
         <translation>正在连接县服务器……</translation>
     </message>

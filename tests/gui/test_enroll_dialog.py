@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 
 from app.context import AppContext
+from app.county import CountyProfile
 from app.paths import DataPaths
 from app.storage import settings
 from app.ui import message
@@ -198,4 +199,32 @@ def test_not_now_leaves_the_button_on_the_status_line(
     window.status.connect_button.click()
     assert window.enroll_dialog is not None and window.enroll_dialog.isVisible()
     window.close()
+    context.close()
+
+
+def test_in_a_county_build_the_address_is_filled_in_and_enrolling_keeps_following_it(
+    qtbot: QtBot, data_paths: DataPaths, county: FakeCounty, ui_language: str
+) -> None:
+    profile = CountyProfile(code="demo", name="灯火演示县", server_url="http://county.test:8000")
+    context = AppContext.open(data_paths, county=profile)
+    dialog = make_dialog(qtbot, context, county)
+    assert dialog.address.text() == "http://county.test:8000"
+    assert dialog.address_hint.isVisible()  # "the county filled this in"
+    qtbot.keyClicks(dialog.code, "AB3D-EF7H")
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+        dialog.connect_button.click()
+    assert token(context) == "new-device-token"
+    with context.db.read_session() as session:
+        # The profile's own address is not stored: a newer installer with a new one moves it.
+        assert settings.get(session, settings.SERVER_URL) == ""
+    assert context.server_url == "http://county.test:8000"
+    context.close()
+
+
+def test_an_address_typed_by_hand_gets_no_county_hint(
+    qtbot: QtBot, data_paths: DataPaths, county: FakeCounty, ui_language: str
+) -> None:
+    context = open_context(data_paths, "http://other.test:8000", enrolled=False)
+    dialog = make_dialog(qtbot, context, county)
+    assert not dialog.address_hint.isVisible()
     context.close()
