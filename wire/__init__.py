@@ -13,6 +13,7 @@ Modules:
     canonical: canonical JSON and the bytes the county signs for a course.
     pack, pack_writer, pack_courses: the USB content pack (a signed folder), read and written.
     bundle: the progress bundle a PC writes to a stick, and the county's receipt.
+    stick_enroll: device credentials the county issues onto a stick, for PCs with no network.
     forms: questionnaires and quizzes (form_checks: their rules; form_answers: what is shown,
         answer checks, scoring); expressions, expression_eval: the XLSForm expression subset.
 """

@@ -57,6 +57,8 @@ INDEX_FILE = "lamplight-pack.json"
 COURSES_DIR = "courses"
 BLOBS_DIR = "blobs"
 BUNDLES_DIR = "bundles"
+#: Device credentials the county issued for PCs with no network (:mod:`wire.stick_enroll`).
+ENROLL_DIR = "enroll"
 #: The folder a pack gets on a stick when none is named.
 DEFAULT_PACK_FOLDER = "lamplight"
 
@@ -549,9 +551,9 @@ def pack_root_for_writing(folder: Path) -> Path:
     for candidate in (folder, folder / DEFAULT_PACK_FOLDER):
         try:
             if (candidate / INDEX_FILE).is_file() or any(
-                (candidate / part).is_dir() for part in (COURSES_DIR, BUNDLES_DIR)
+                (candidate / part).is_dir() for part in (COURSES_DIR, BUNDLES_DIR, ENROLL_DIR)
             ):
-                return candidate  # a pack, or a stick that so far carried only progress
+                return candidate  # a pack, or a stick that so far carried progress or credentials
         except OSError:
             continue
     if folder.name == DEFAULT_PACK_FOLDER:
