@@ -5,6 +5,7 @@ Commands::
     python -m app [--data-dir D] [--server URL] [--lang zh_CN|en]   open the app
     python -m app demo [--reset]                                    the embedded demo
     python -m app enroll --code CODE [--name NAME] [--json]         enroll this PC
+    python -m app enroll --from-stick DIR [--school S] [--json]     enroll from a USB stick
     python -m app sync --once [--json]                              sync now (scripts, tasks)
     python -m app download COURSE... | --list                       queue courses, show the queue
     python -m app import-pack DIR [--json]                          courses from a USB stick
@@ -62,10 +63,22 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--json", action="store_true", help="print one JSON object")
 
     enroll = commands.add_parser(
-        "enroll", help="register this PC with the county server, with the school's code"
+        "enroll",
+        help="register this PC with the county server: with the school's code, or with a "
+        "registration file the county put on a USB stick",
     )
-    enroll.add_argument("--code", required=True, help="the school's enrollment code")
-    enroll.add_argument("--name", help="a name for this PC (default: its host name)")
+    how = enroll.add_mutually_exclusive_group(required=True)
+    how.add_argument("--code", help="the school's enrollment code (over the network)")
+    how.add_argument(
+        "--from-stick",
+        metavar="DIR",
+        help="take one registration file from the USB stick DIR (no network needed)",
+    )
+    enroll.add_argument("--name", help="a name for this PC (default: its host name; --code only)")
+    enroll.add_argument(
+        "--school",
+        help="with --from-stick: take a registration of this school (when the stick has several)",
+    )
     after_command(enroll)
     sync = commands.add_parser(
         "sync", help="send progress to the county server and fetch what is new"
@@ -153,8 +166,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: cannot use the data directory: {exc}", file=sys.stderr)
         return 2
     if args.command == "enroll":
-        from app.commands import run_enroll
+        from app.commands import run_enroll, run_enroll_from_stick
 
+        if args.from_stick is not None:
+            if args.name is not None:
+                print("error: --name goes with --code; the county named this PC", file=sys.stderr)
+                return 2
+            from pathlib import Path
+
+            return run_enroll_from_stick(
+                paths, args.server, Path(args.from_stick), args.school, args.json
+            )
+        if args.school is not None:
+            print("error: --school goes with --from-stick", file=sys.stderr)
+            return 2
         return run_enroll(paths, args.server, args.code, args.name, args.json)
     if args.command == "sync":
         from app.commands import run_sync

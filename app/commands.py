@@ -12,6 +12,16 @@ Exit status (also in ``--json`` output as ``exit``):
        downloads failed and will be tried again
     6  another sync (or download) is running on this PC
     7  the disk is full (or only the reserve the downloads must leave is free)
+
+``enroll --from-stick DIR`` also (:mod:`app.sync.stick_enroll`):
+
+    2  ``DIR`` is not a folder, or the stick has registrations of several schools and
+       ``--school`` did not choose one
+    8  no registration file for this county (and school) on the stick; the problems of the
+       files found are listed
+    9  the stick cannot be written (read-only, locked, pulled out), so the registration could
+       not be taken off it: nothing was stored, it is still on the stick
+    10 this PC is enrolled already; the stick was not touched
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ import json
 import logging
 import sys
 import time
+from pathlib import Path
 from typing import TextIO
 
 from app.context import AppContext
@@ -49,6 +60,7 @@ EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_OFFLINE, EXIT_ENROLL, EXIT_PARTIAL, EXIT_BUS
     6,
     7,
 )
+EXIT_NO_CREDENTIAL, EXIT_STICK_READ_ONLY, EXIT_ALREADY_ENROLLED = 8, 9, 10
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +146,87 @@ def run_enroll(
         return EXIT_OK
     finally:
         context.close()
+
+
+def run_enroll_from_stick(
+    paths: DataPaths, server: str | None, folder: Path, school: str | None, as_json: bool
+) -> int:
+    """``enroll --from-stick DIR``: takes one registration file the county put on the stick."""
+    from app.sync.stick_enroll import take_credential
+
+    if not folder.is_dir():
+        message = f"{folder} is not a folder (is the stick plugged in?)"
+        _emit(sys.stdout, as_json, EXIT_USAGE, message, {})
+        return EXIT_USAGE
+    try:
+        context = AppContext.open(paths, server)
+    except StorageError as exc:
+        message = f"cannot use the data directory {paths.root}: {exc}"
+        _emit(sys.stdout, as_json, EXIT_USAGE, message, {})
+        return EXIT_USAGE
+    try:
+        try:
+            state = take_credential(context.db, folder, context.county.code, school)
+        except Exception as exc:  # every failure gets an exit status
+            status, message, listed = _stick_exit_for(exc, context.county.code)
+            if status == EXIT_BUG:
+                log.exception("enroll --from-stick failed")
+            _emit(sys.stdout, as_json, status, message, dict(listed))
+            if not as_json:
+                for line in (line for lines in listed.values() for line in lines):
+                    print(f"  {line}", file=sys.stderr, flush=True)
+            return status
+        message = f"this PC is now enrolled for {state.school} (from the USB stick)"
+        done: dict[str, object] = {"school": state.school, "device_id": state.device_id}
+        _emit(sys.stdout, as_json, EXIT_OK, message, done)
+        return EXIT_OK
+    finally:
+        context.close()
+
+
+def _stick_exit_for(exc: BaseException, county: str) -> tuple[int, str, dict[str, list[str]]]:
+    from app.sync.stick_enroll import (
+        AlreadyEnrolledError,
+        NoCredentialError,
+        SeveralSchoolsError,
+        StickNotWritableError,
+    )
+
+    if isinstance(exc, AlreadyEnrolledError):
+        return (
+            EXIT_ALREADY_ENROLLED,
+            f"this PC is already enrolled for {exc.school}; the stick was not touched",
+            {},
+        )
+    if isinstance(exc, NoCredentialError):
+        whose = f"county {county!r}" if county else "this county"
+        problems = [p.detail for p in exc.problems]
+        return (
+            EXIT_NO_CREDENTIAL,
+            (
+                f"{exc} (for {whose}); ask the training coordinator to bring a registration "
+                "file from the county on the stick"
+                + (f"; {len(problems)} file(s) on it cannot be used:" if problems else "")
+            ),
+            {"problems": problems},
+        )
+    if isinstance(exc, SeveralSchoolsError):
+        return (
+            EXIT_USAGE,
+            f"{exc}; choose this PC's school with --school NAME",
+            {"schools": exc.schools},
+        )
+    if isinstance(exc, StickNotWritableError):
+        return (
+            EXIT_STICK_READ_ONLY,
+            (
+                f"{exc}; check that the stick is pushed in well and not locked (some sticks "
+                "have a small lock switch), then try again"
+            ),
+            {},
+        )
+    status, message = _exit_for(exc)
+    return status, message, {}
 
 
 def run_sync(

@@ -4,6 +4,7 @@
     python -m server publish COURSE_DIR [COURSE_DIR ...] --data-dir D
     python -m server schools add NAME | list | new-code SCHOOL_ID --data-dir D
     python -m server devices list | revoke DEVICE_ID --data-dir D
+    python -m server devices issue OUT --school NAME --count N --data-dir D  (PCs with no network)
     python -m server keys init --county CODE | show --data-dir D        (see server.cli_packs)
     python -m server export-pack OUT --course ID... | --all --data-dir D
     python -m server import-bundle DIR --data-dir D                  (see server.cli_bundles)
@@ -15,7 +16,8 @@ Every command takes ``--database-url URL``; the database defaults to
 Every command migrates the database first.
 
 Exit status: 0 done, 2 a course folder is invalid, no such school or device, or bad usage,
-3 the database cannot be used, 4 the data directory, blob store or port cannot be used,
+3 the database cannot be used, 4 the data directory, blob store or port cannot be used
+(``devices issue``: the stick is full or read-only), 5 ``devices issue`` without a county code,
 130 interrupted (Ctrl+C during ``publish``: the course being published is rolled back).
 Errors are one line on stderr.
 """

@@ -5,23 +5,30 @@ normalized (:func:`wire.sync.normalize_enrollment_code`) and shown as ``XXXX-XXX
 hands a device a random token; the server keeps only its sha256, so a stolen database does not
 let anyone act as a device. Wrong codes are counted per client address
 (:data:`server.ratelimit.ENROLL`).
+
+For PCs that never reach the network, the county issues devices ahead of time
+(:func:`issue`), whose credentials travel on a stick (:mod:`wire.stick_enroll`). Such a device
+has not been seen yet: its ``last_seen`` is :data:`NEVER_SEEN`, earlier than any enrollment (the
+column cannot be null), and the first request it makes writes the real time.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from server import ratelimit
 from server.db import begin_immediate
 from server.errors import ApiError, NotFoundError
-from server.models import Device, School, ServerMeta
+from server.models import BundleImport, Device, DeviceTeacher, School, ServerMeta
 from wire.sync import (
     ENROLLMENT_CODE_WRONG,
     TOO_MANY_ATTEMPTS,
@@ -33,6 +40,13 @@ from wire.sync import (
 CODE_LENGTH = 8
 TOKEN_BYTES = 32
 SCHOOL_NAME_MAX = 200
+#: How many devices one ``issue`` may make.
+ISSUE_MAX = 200
+#: The name of issued devices when none is given; each gets a number after it.
+ISSUED_NAME = "U盘登记"
+ISSUED_NAME_MAX = 90  # Device.name holds 100: room for " 1234"
+#: ``last_seen`` of an issued device no request has come from yet: before any enrollment.
+NEVER_SEEN = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -53,8 +67,25 @@ class DeviceInfo:
     name: str
     school: str
     enrolled_at: datetime
-    last_seen: datetime
+    #: The last request from it; None: none yet (issued for a stick, see :func:`issue`).
+    last_seen: datetime | None
     revoked_at: datetime | None
+    #: When its last progress bundle was imported, if ever.
+    last_bundle: datetime | None = None
+
+    @property
+    def never_heard_from(self) -> bool:
+        """No request and no bundle came from it: an issued credential no PC used yet."""
+        return self.last_seen is None and self.last_bundle is None
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A device :func:`issue` made; the only place its token exists in clear."""
+
+    device_id: str
+    name: str
+    token: str
 
 
 def new_code() -> str:
@@ -130,7 +161,12 @@ def list_schools(session: Session) -> list[SchoolInfo]:
 
 
 def list_devices(session: Session) -> list[DeviceInfo]:
-    """Every device ever enrolled, oldest first."""
+    """Every device ever enrolled or issued, oldest first."""
+    bundles = (
+        select(BundleImport.device_id, func.max(BundleImport.imported_at).label("last"))
+        .group_by(BundleImport.device_id)
+        .subquery()
+    )
     rows = session.execute(
         select(
             Device.id,
@@ -139,11 +175,27 @@ def list_devices(session: Session) -> list[DeviceInfo]:
             Device.enrolled_at,
             Device.last_seen,
             Device.revoked_at,
+            bundles.c.last,
         )
         .join(School, School.id == Device.school_id)
+        .outerjoin(bundles, bundles.c.device_id == Device.id)
         .order_by(Device.enrolled_at, Device.id)
     ).all()
-    return [DeviceInfo(*row) for row in rows]
+    return [
+        DeviceInfo(id_, name, school, enrolled, _seen(seen), revoked, _aware(last_bundle))
+        for id_, name, school, enrolled, seen, revoked, last_bundle in rows
+    ]
+
+
+def _seen(last_seen: datetime) -> datetime | None:
+    return None if last_seen <= NEVER_SEEN else last_seen
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """``max()`` over a typed column comes back untyped: naive text on SQLite."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 def revoke_device(session: Session, device_id: str, now: datetime) -> tuple[DeviceInfo, bool]:
@@ -170,10 +222,109 @@ def revoke_device(session: Session, device_id: str, now: datetime) -> tuple[Devi
             device.name,
             school.name,
             device.enrolled_at,
-            device.last_seen,
+            _seen(device.last_seen),
             device.revoked_at,
         )
     return info, newly
+
+
+def find_school(session: Session, school: str) -> School:
+    """The school named exactly ``school``; else, if it is a number, the school with that id
+    (the id ``schools list`` shows).
+
+    Raises:
+        NotFoundError: no such school, or several schools have that name.
+    """
+    named = session.scalars(select(School).where(School.name == school.strip())).all()
+    if len(named) > 1:
+        ids = ", ".join(str(s.id) for s in named)
+        raise NotFoundError(f'several schools are named "{school}" (ids {ids}): give the id')
+    if named:
+        return named[0]
+    found = session.get(School, int(school)) if school.strip().isdigit() else None
+    if found is None:
+        raise NotFoundError(
+            f'no school named "{school}"; the schools and their ids: '
+            "`python -m server schools list --data-dir D`"
+        )
+    return found
+
+
+def issue(session: Session, school: str, count: int, now: datetime, name: str = "") -> list[Issued]:
+    """Makes ``count`` devices for ``school`` (a name or an id, see :func:`find_school`), each
+    with a fresh token, for PCs that will enroll by stick; commits them in one transaction.
+
+    They are named ``name`` (default :data:`ISSUED_NAME`) and a number, continuing after the
+    highest number the school's devices of that name have. Until one is used, its ``last_seen``
+    is :data:`NEVER_SEEN`.
+
+    Returns:
+        The devices with their tokens: the only time the tokens exist in clear.
+
+    Raises:
+        ValueError: ``count`` is not 1 to :data:`ISSUE_MAX`, or ``name`` is too long.
+        NotFoundError: no such school (or the name is not unique).
+    """
+    if not 1 <= count <= ISSUE_MAX:
+        raise ValueError(f"the count must be 1 to {ISSUE_MAX}, not {count}")
+    base = name.strip() or ISSUED_NAME
+    if len(base) > ISSUED_NAME_MAX:
+        raise ValueError(f"a device name has at most {ISSUED_NAME_MAX} characters")
+    issued = []
+    with session.begin():
+        begin_immediate(session)
+        found = find_school(session, school)
+        first = _last_number(session, found.id, base) + 1
+        for number in range(first, first + count):
+            token = secrets.token_urlsafe(TOKEN_BYTES)
+            device = Device(
+                id=str(uuid.uuid4()),
+                school_id=found.id,
+                name=f"{base} {number}",
+                token_sha256=token_digest(token),
+                enrolled_at=now,
+                last_seen=NEVER_SEEN,
+            )
+            session.add(device)
+            issued.append(Issued(device.id, device.name, token))
+    return issued
+
+
+def _last_number(session: Session, school_id: int, base: str) -> int:
+    names = session.scalars(
+        select(Device.name).where(Device.school_id == school_id, Device.name.startswith(base))
+    )
+    pattern = re.compile(re.escape(base) + r" (\d{1,9})")
+    numbers = [int(m.group(1)) for n in names if (m := pattern.fullmatch(n))]
+    return max(numbers, default=0)
+
+
+def withdraw_issued(session: Session, device_ids: Sequence[str]) -> int:
+    """Deletes devices :func:`issue` just made whose credential never left the server (it
+    could not be written to the stick), so nothing is left that no PC can hold. Commits.
+
+    Only devices never used are deleted (no request, no bundle, no teacher): a device in use is
+    left alone, as it could not have been one of those.
+
+    Returns:
+        How many were deleted.
+    """
+    if not device_ids:
+        return 0
+    with session.begin():
+        begin_immediate(session)
+        used = select(BundleImport.device_id).where(BundleImport.device_id.in_(device_ids))
+        gone = session.execute(
+            delete(Device)
+            .where(
+                Device.id.in_(device_ids),
+                Device.last_seen == NEVER_SEEN,
+                Device.id.not_in(used),
+                Device.id.not_in(select(DeviceTeacher.device_id)),
+            )
+            .returning(Device.id)
+        )
+        return len(gone.all())
 
 
 def enroll(

@@ -358,6 +358,7 @@ class MainWindow(QMainWindow):
 
             window = UsbWindow(self.context, self, backend=self.usb_backend)
             window.courses_imported.connect(self._courses_imported)
+            window.device_enrolled.connect(self._enrolled_by_stick)
             window.finished.connect(self._usb_closed)
             self.usb_window = window
         self.usb_window.open()
@@ -445,6 +446,13 @@ class MainWindow(QMainWindow):
         self.sync.start()
         self.downloads.start()
         self.downloads_page.queue_changed()
+
+    def _enrolled_by_stick(self, _state: object) -> None:
+        """Registered with a credential from a USB stick (the USB window says so): the status
+        line and the syncing catch up, which will work once the network is there."""
+        self.status.show_state()
+        self.sync.start()
+        self.downloads.start()
 
     def claim_profile(self) -> None:
         """A teacher from another PC: enroll first if needed, then find them and check the PIN."""

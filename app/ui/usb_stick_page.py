@@ -1,22 +1,25 @@
 """Step 2 of the USB window: what is on the stick, which courses to copy, the Copy button
-(or why it cannot copy), and "Send our progress on this stick"."""
+(or why it cannot copy), "Send our progress on this stick", and -- on a computer not
+registered yet -- "Register this computer with this USB stick"."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from app.resources import asset
 from app.ui.texts import format_size
 from app.ui.usb_pages import big_button, clear, scrolled, text_label, title_label
-from app.ui.usb_texts import ACT, GOOD, describe_problem, describe_state
+from app.ui.usb_texts import ACT, GOOD, describe_enroll_offer, describe_problem, describe_state
 from wire.pack import Problem
 
 if TYPE_CHECKING:
     from app.sync.pack_import import CourseInPack, PackPlan
+    from app.sync.stick_enroll import StickOffer
 
 
 class CourseRow(QFrame):
@@ -62,12 +65,14 @@ class StickPage(QWidget):
         send_requested(): the teacher pressed "Send our progress on this stick".
         peer_requested(): "Copy this computer's courses to the stick".
         back_requested(): "Back" to the sticks.
+        enroll_requested(str): "Register this computer with this USB stick" (the school).
     """
 
     copy_requested = Signal(object)
     send_requested = Signal()
     peer_requested = Signal()
     back_requested = Signal()
+    enroll_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,6 +104,21 @@ class StickPage(QWidget):
         line.setFrameShape(QFrame.Shape.HLine)
         line.setStyleSheet("color: #d8cfbd;")
         layout.addWidget(line)
+        self.enroll_box = QWidget()
+        enroll_layout = QVBoxLayout(self.enroll_box)
+        enroll_layout.setContentsMargins(0, 0, 0, 0)
+        enroll_layout.setSpacing(8)
+        self.enroll_text = text_label()
+        enroll_layout.addWidget(self.enroll_text)
+        self.enroll_buttons_layout = QVBoxLayout()
+        self.enroll_buttons_layout.setSpacing(8)
+        enroll_layout.addLayout(self.enroll_buttons_layout)
+        self.enroll_buttons: list[QPushButton] = []
+        self.enroll_result = text_label(bold=True)
+        self.enroll_result.hide()
+        enroll_layout.addWidget(self.enroll_result)
+        self.enroll_box.hide()
+        layout.addWidget(self.enroll_box)
         send_row = QHBoxLayout()
         send_texts = QVBoxLayout()
         send_texts.addWidget(text_label(self.tr("Send our progress to the county"), bold=True))
@@ -218,8 +238,54 @@ class StickPage(QWidget):
         self.send_result.setStyleSheet(f"font-size: 14pt; font-weight: bold; color: {colour};")
         self.send_result.show()
 
+    def show_enrollment(self, offer: StickOffer | None) -> None:
+        """On a computer not registered yet: a big "Register this computer with this USB stick
+        (school)" button for each school the stick carries a registration for, or what to ask
+        the training coordinator for. Nothing on a registered computer."""
+        for button in self.enroll_buttons:
+            self.enroll_buttons_layout.removeWidget(button)
+            button.deleteLater()
+        self.enroll_buttons = []
+        self.enroll_result.hide()
+        if offer is None or offer.enrolled:
+            self.enroll_box.hide()
+            return
+        self.enroll_box.show()
+        self.enroll_text.show()
+        if not offer.schools:
+            self.enroll_text.setText(describe_enroll_offer(offer.problems))
+            self.enroll_text.setStyleSheet(f"font-size: 14pt; font-weight: bold; color: {ACT};")
+            return
+        self.enroll_text.setText(
+            self.tr(
+                "This computer is not registered with the county yet, so its progress cannot be sent. This USB stick carries a registration from the county: press the button once, and this computer is registered."
+            )
+        )
+        self.enroll_text.setStyleSheet("font-size: 14pt;")
+        for school in offer.schools:
+            button = big_button(
+                self.tr("Register this computer with this USB stick (%1)").replace("%1", school),
+                partial(self.enroll_requested.emit, school),
+                primary=True,
+            )
+            button.setStyleSheet("font-size: 16pt;")
+            self.enroll_buttons_layout.addWidget(button)
+            self.enroll_buttons.append(button)
+
+    def show_enroll_result(self, text: str, colour: str) -> None:
+        """What came of pressing "Register this computer" (shown under the buttons)."""
+        self.enroll_box.show()
+        self.enroll_result.setText(text)
+        self.enroll_result.setStyleSheet(f"font-size: 14pt; font-weight: bold; color: {colour};")
+        self.enroll_result.show()
+
+    def show_registered(self, text: str) -> None:
+        """Just registered: only the good news, in place of the explanation and buttons."""
+        self.enroll_text.hide()
+        self.show_enroll_result(text, GOOD)
+
     def set_busy(self, busy: bool) -> None:
-        for button in (self.copy_button, self.send_button, self.peer_button):
+        for button in (self.copy_button, self.send_button, self.peer_button, *self.enroll_buttons):
             button.setDisabled(busy)
         if not busy:
             self._selection_changed()

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from app.sync.pack_export import Refusal
     from app.sync.pack_import import CourseInPack, StopReason
     from app.ui.usb_worker import PeerStop
+    from wire.stick_enroll import StickEnrollError
 
 # QCoreApplication.translate is spelt out at each text (not wrapped) so lupdate finds them.
 
@@ -229,4 +230,70 @@ def describe_peer_stop(stop: PeerStop, short_bytes: int) -> str | None:
             "Usb",
             "Copying was stopped. The courses finished before are on the stick; press Copy again to copy the rest.",
         )
+    return None
+
+
+# --- registering this computer with a registration file from the stick ------------------------
+
+
+def describe_enroll_offer(problems: list[StickEnrollError]) -> str:
+    """What to do when this computer is not registered and the stick has no registration
+    it can take (``problems``: the registration files on it that cannot be used)."""
+    from wire.stick_enroll import EnrollProblem
+
+    text = QCoreApplication.translate(
+        "Usb",
+        "This computer is not registered with the county yet, so its progress cannot be sent. Ask your training coordinator to bring a registration file from the county on this USB stick.",
+    )
+    kinds = {p.problem for p in problems}
+    if EnrollProblem.OTHER_COUNTY in kinds:
+        why = QCoreApplication.translate(
+            "Usb", "The registration files on this stick are for another county."
+        )
+    elif EnrollProblem.NEWER_FORMAT in kinds:
+        why = QCoreApplication.translate(
+            "Usb",
+            "The registration files on this stick were made for a newer version of Lamplight. Please update Lamplight on this computer first.",
+        )
+    elif kinds:
+        why = QCoreApplication.translate(
+            "Usb", "The registration files on this stick are damaged or could not be read."
+        )
+    else:
+        return text
+    return f"{text}\n{why}"
+
+
+def describe_enroll_error(exc: BaseException) -> str | None:
+    """The sentence for a registration from the stick that did not happen; ``None`` for a
+    bug."""
+    from app.storage.errors import DiskFullError
+    from app.sync.stick_enroll import (
+        AlreadyEnrolledError,
+        NoCredentialError,
+        SeveralSchoolsError,
+        StickNotWritableError,
+    )
+
+    if isinstance(exc, AlreadyEnrolledError):
+        return QCoreApplication.translate(
+            "Usb", "This computer is already registered. Nothing was changed."
+        )
+    if isinstance(exc, StickNotWritableError):
+        return QCoreApplication.translate(
+            "Usb",
+            "This computer was not registered: the registration file must be taken off the USB stick (so that no other computer uses it), and the stick could not be written. Check that it is pushed in well and is not locked (some sticks have a small lock switch), then try again.",
+        )
+    if isinstance(exc, NoCredentialError | SeveralSchoolsError):
+        return QCoreApplication.translate(
+            "Usb",
+            "The registration file is no longer on this USB stick. Take the stick out, put it back and try again.",
+        )
+    if isinstance(exc, DiskFullError):
+        return QCoreApplication.translate(
+            "Usb",
+            "The disk of this computer is full, so it could not be registered. Ask the person who looks after this computer to free some space, then try again.",
+        )
+    if isinstance(exc, OSError):
+        return describe_problem(Problem.READ_FAILED)
     return None

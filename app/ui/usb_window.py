@@ -9,6 +9,10 @@ What the teacher sees, step by step:
    here, or what is wrong with it in plain words), the total, what is new, the free space, and
    one big "Copy N courses to this computer" button (disabled, saying how much to free, when
    they will not fit). Below, "Send our progress on this stick" with how many records wait.
+   On a computer not registered with the county yet, above it: "Register this computer with
+   this USB stick (school)" when the stick carries a registration file from the county (taken
+   off the stick, then kept here; sending works right away), else what to ask the training
+   coordinator for.
 3. Copying: the course, a bar, "x of y MB", and "Stop copying".
 4. What came of it: the courses now ready, the ones refused and why, and why copying stopped
    (with "Copy again", which reads the stick again and goes on where it stopped).
@@ -44,6 +48,7 @@ from app.ui.usb_texts import (
     ACT,
     GOOD,
     WAIT,
+    describe_enroll_error,
     describe_pack_error,
     describe_problem,
     describe_send_error,
@@ -60,6 +65,7 @@ from wire.blobs import DiskFull
 from wire.pack import PackError, Problem
 
 if TYPE_CHECKING:
+    from app.sync.devices import DeviceState
     from app.sync.pack_export import PeerPlan
     from app.sync.pack_import import ImportProgress, ImportReport
 
@@ -78,9 +84,12 @@ class UsbWindow(QDialog):
 
     Signals:
         courses_imported(object): these course ids (``list[str]``) are now on this PC.
+        device_enrolled(object): this PC registered with a file from the stick (its
+            ``DeviceState``).
     """
 
     courses_imported = Signal(object)
+    device_enrolled = Signal(object)
 
     def __init__(
         self,
@@ -108,6 +117,7 @@ class UsbWindow(QDialog):
         self.peer: PeerPlan | None = None
         self.peer_chosen: list[str] = []
         self._peer_resume: list[str] | None = None
+        self._just_enrolled: str | None = None
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
@@ -136,6 +146,7 @@ class UsbWindow(QDialog):
         self.stick_page.back_requested.connect(self.show_drives)
         self.stick_page.copy_requested.connect(self.start_copy)
         self.stick_page.send_requested.connect(self.send_progress)
+        self.stick_page.enroll_requested.connect(self.take_credential)
         self.copying_page.cancel_requested.connect(self.worker.cancel)
         self.result_page.back_requested.connect(self.reopen)
         self.result_page.again_requested.connect(self.copy_again)
@@ -154,6 +165,7 @@ class UsbWindow(QDialog):
         self.worker.sent.connect(self._sent)
         self.worker.peer_planned.connect(self._peer_planned)
         self.worker.peer_copied.connect(self._peer_copied)
+        self.worker.enrolled.connect(self._enrolled)
         self.worker.failed.connect(self._failed)
         self.worker.busy_changed.connect(self._busy_changed)
 
@@ -214,6 +226,14 @@ class UsbWindow(QDialog):
         self._leave_drives()
         self.stick_page.show_contents(self.label, plan)
         self.stick_page.show_waiting(contents.waiting.records, contents.waiting.teachers)
+        self.stick_page.show_enrollment(contents.offer)
+        school, self._just_enrolled = self._just_enrolled, None
+        if school is not None:
+            self.stick_page.show_registered(
+                self.tr(
+                    "This computer is now registered for %1. You can send your progress now."
+                ).replace("%1", school)
+            )
         self.stack.setCurrentWidget(self.stick_page)
 
     def reopen(self) -> None:
@@ -306,6 +326,19 @@ class UsbWindow(QDialog):
         # writing them, "N records wait" next to "N records are on the stick" would confuse.
         self.stick_page.waiting.setVisible(written is None)
 
+    # Registering this computer from the stick ---------------------------------------------
+    def take_credential(self, school: str) -> None:
+        """Takes a registration file of ``school`` off the stick (in the worker)."""
+        if self.folder is None:
+            return
+        if self.worker.take_credential(self.folder, school):
+            self.stick_page.show_enroll_result(self.tr("Registering this computer\u2026"), WAIT)
+
+    def _enrolled(self, state: DeviceState) -> None:
+        self._just_enrolled = state.school
+        self.device_enrolled.emit(state)
+        self.reopen()  # the page again: registered now, progress can be sent
+
     # Copying this computer's courses to the stick ------------------------------------------
     def open_peer(self) -> None:
         """Lists this computer's courses for the stick (read in the worker)."""
@@ -356,6 +389,12 @@ class UsbWindow(QDialog):
             if text is None:
                 raise exc
             self.stick_page.show_send_result(text, ACT)
+            return
+        if job == "enroll":
+            text = describe_enroll_error(exc)
+            if text is None:
+                raise exc
+            self.stick_page.show_enroll_result(text, ACT)
             return
         text = describe_usb_error(exc)
         if text is None:

@@ -1,6 +1,6 @@
 """The USB window's work, off the UI thread: listing the sticks, reading what is on one, copying
-its courses, sending this PC's progress on it, and copying this PC's courses onto it for
-another PC (peer copy).
+its courses, sending this PC's progress on it, copying this PC's courses onto it for another
+PC (peer copy), and registering this PC with a registration file the county put on it.
 
 Each job runs as an :class:`~app.ui.workers.Op`; at most one of reading, copying and sending
 runs at a time (listing the sticks may run beside them: it only reads). Copying stops at its
@@ -32,8 +32,10 @@ from wire.pack_writer import PackFull, PackWriteError
 
 if TYPE_CHECKING:
     from app.sync.bundles import BundleSummary, BundleWritten, ReceiptsApplied
+    from app.sync.devices import DeviceState
     from app.sync.pack_export import PeerExport, PeerPlan, RefusedCourse
     from app.sync.pack_import import ImportReport, PackPlan
+    from app.sync.stick_enroll import StickOffer
     from wire.pack_courses import CopyProgress
 
 #: At most this many progress updates a second reach the window.
@@ -86,6 +88,18 @@ def _export(context: AppContext, pack_root: Path) -> BundleWritten | None:
     return export_bundle(context.db, pack_root, clock=context.clock)
 
 
+def _enroll_offer(context: AppContext, folder: Path) -> StickOffer:
+    from app.sync.stick_enroll import offer
+
+    return offer(context.db, folder, context.county.code)
+
+
+def _take_credential(context: AppContext, folder: Path, school: str | None) -> DeviceState:
+    from app.sync.stick_enroll import take_credential
+
+    return take_credential(context.db, folder, context.county.code, school)
+
+
 def _peer_plan(context: AppContext, folder: Path) -> PeerPlan:
     from app.sync.pack_export import peer_plan
 
@@ -119,6 +133,8 @@ class UsbBackend:
 
     ``peer_plan(context, folder)`` lists this PC's courses for the stick at ``folder``;
     ``export_courses(context, pack_root, ids, on_progress, should_stop)`` copies them there.
+    ``enroll_offer(context, folder)`` says what registration files the stick offers this PC;
+    ``take_credential(context, folder, school)`` takes one.
     """
 
     drives: Callable[[], list[Drive]] = removable_drives
@@ -130,6 +146,8 @@ class UsbBackend:
     export: Callable[[AppContext, Path], BundleWritten | None] = _export
     peer_plan: Callable[[AppContext, Path], PeerPlan] = _peer_plan
     export_courses: Callable[..., PeerExport] = _peer_export
+    enroll_offer: Callable[[AppContext, Path], StickOffer] = _enroll_offer
+    take_credential: Callable[[AppContext, Path, str | None], DeviceState] = _take_credential
 
 
 @dataclass(frozen=True)
@@ -141,12 +159,15 @@ class StickContents:
         pack_root: the pack in it (``None``: no courses on it).
         plan: what copying its courses would do (``None`` without a pack).
         waiting: this PC's progress not yet sent.
+        offer: whether this PC is registered, and the registration files on the stick
+            (``None``: not known).
     """
 
     folder: Path
     pack_root: Path | None
     plan: PackPlan | None
     waiting: BundleSummary
+    offer: StickOffer | None = None
 
 
 @dataclass(frozen=True)
@@ -214,8 +235,9 @@ class UsbWorker(QObject):
         sent(object): progress was sent: a :class:`SendResult`.
         peer_planned(object): this PC's courses for a stick (a ``PeerPlan``).
         peer_copied(object): copying them to the stick ended: a :class:`PeerResult`.
+        enrolled(object): this PC took a registration from the stick (its ``DeviceState``).
         failed(str, object): job (``"scan"``, ``"import"``, ``"send"``, ``"peer_plan"``,
-            ``"peer_copy"``) failed with this exception.
+            ``"peer_copy"``, ``"enroll"``) failed with this exception.
         busy_changed(bool): a job started or ended.
     """
 
@@ -226,6 +248,7 @@ class UsbWorker(QObject):
     sent = Signal(object)
     peer_planned = Signal(object)
     peer_copied = Signal(object)
+    enrolled = Signal(object)
     failed = Signal(str, object)
     busy_changed = Signal(bool)
 
@@ -270,7 +293,8 @@ class UsbWorker(QObject):
                 raise PackError(Problem.READ_FAILED, f"{folder} is not there")
             root = backend.find_pack(folder)
             plan = backend.scan(context, root) if root is not None else None
-            return StickContents(folder, root, plan, backend.waiting(context))
+            offer = backend.enroll_offer(context, folder)
+            return StickContents(folder, root, plan, backend.waiting(context), offer)
 
         return self._run("scan", work, self.scanned.emit)
 
@@ -297,6 +321,16 @@ class UsbWorker(QObject):
             return SendResult(receipts, written, backend.waiting(context))
 
         return self._run("send", work, self.sent.emit)
+
+    def take_credential(self, folder: Path, school: str | None) -> bool:
+        """Registers this PC with a registration file of ``school`` on the stick at ``folder``
+        (taken off the stick first, then kept here)."""
+        backend, context = self.backend, self.context
+
+        def work() -> DeviceState:
+            return backend.take_credential(context, folder, school)
+
+        return self._run("enroll", work, self.enrolled.emit)
 
     def peer_plan(self, folder: Path) -> bool:
         """Lists this PC's courses and what of them the stick at ``folder`` lacks."""

@@ -1513,6 +1513,14 @@ on another computer</source>
         <source>%n teacher(s)</source>
         <translation>%n 位老师</translation>
     </message>
+    <message>
+        <source>This computer is not registered with the county yet, so its progress cannot be sent. This USB stick carries a registration from the county: press the button once, and this computer is registered.</source>
+        <translation>这台电脑还没有在县里登记，所以学习记录还不能发送。这个U盘上带着县里发的登记文件：点一下下面的按钮，这台电脑就登记好了。</translation>
+    </message>
+    <message>
+        <source>Register this computer with this USB stick (%1)</source>
+        <translation>用这个U盘登记这台电脑（%1）</translation>
+    </message>
 </context>
 <context>
     <name>Texts</name>
@@ -1743,6 +1751,38 @@ on another computer</source>
         <source>Copying was stopped. The courses finished before are on the stick; press Copy again to copy the rest.</source>
         <translation>复制已停止。已经复制完的课程在U盘上；点“继续复制”复制剩下的课程。</translation>
     </message>
+    <message>
+        <source>This computer is not registered with the county yet, so its progress cannot be sent. Ask your training coordinator to bring a registration file from the county on this USB stick.</source>
+        <translation>这台电脑还没有在县里登记，所以学习记录还不能发送。请培训负责人从县里把登记文件拷到这个U盘上带过来。</translation>
+    </message>
+    <message>
+        <source>The registration files on this stick are for another county.</source>
+        <translation>这个U盘上的登记文件是别的县的。</translation>
+    </message>
+    <message>
+        <source>The registration files on this stick were made for a newer version of Lamplight. Please update Lamplight on this computer first.</source>
+        <translation>这个U盘上的登记文件是给新版本的灯火研修用的。请先更新这台电脑上的灯火研修。</translation>
+    </message>
+    <message>
+        <source>The registration files on this stick are damaged or could not be read.</source>
+        <translation>这个U盘上的登记文件坏了，或者读不出来。</translation>
+    </message>
+    <message>
+        <source>This computer is already registered. Nothing was changed.</source>
+        <translation>这台电脑已经登记过了，什么都没有改。</translation>
+    </message>
+    <message>
+        <source>This computer was not registered: the registration file must be taken off the USB stick (so that no other computer uses it), and the stick could not be written. Check that it is pushed in well and is not locked (some sticks have a small lock switch), then try again.</source>
+        <translation>这台电脑没有登记成功：登记文件要从U盘上拿走（免得别的电脑再用它），可是U盘写不进去。请检查U盘是否插好、有没有被锁住（有些U盘侧面有一个小的写保护开关），然后再试一次。</translation>
+    </message>
+    <message>
+        <source>The registration file is no longer on this USB stick. Take the stick out, put it back and try again.</source>
+        <translation>U盘上已经没有这个登记文件了。请把U盘拔下来再插上，然后再试一次。</translation>
+    </message>
+    <message>
+        <source>The disk of this computer is full, so it could not be registered. Ask the person who looks after this computer to free some space, then try again.</source>
+        <translation>这台电脑的磁盘满了，所以没能登记。请管理这台电脑的人腾出一些空间，然后再试一次。</translation>
+    </message>
 </context>
 <context>
     <name>UsbWindow</name>
@@ -1754,6 +1794,10 @@ on another computer</source>
     <message>
         <source>Choose the folder with the courses</source>
         <translation>选择放课程的文件夹</translation>
+    </message>
+    <message>
+        <source>This computer is now registered for %1. You can send your progress now.</source>
+        <translation>这台电脑已经登记好了（%1）。现在可以发送学习记录了。</translation>
     </message>
     <message>
         <source>Writing our progress on the stick…</source>
@@ -1778,6 +1822,10 @@ on another computer</source>
     <message>
         <source>%n teacher(s)</source>
         <translation>%n 位老师</translation>
+    </message>
+    <message>
+        <source>Registering this computer…</source>
+        <translation>正在登记这台电脑…</translation>
     </message>
 </context>
 <context>

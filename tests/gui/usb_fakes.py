@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +38,7 @@ from wire.pack import (
 )
 from wire.pack_courses import PackCourse, write_courses
 from wire.pack_writer import PackWriter
+from wire.stick_enroll import StickCredential, write_credential
 from wire.sync import PROFILE_CREATED
 
 REPO = Path(__file__).resolve().parents[2]
@@ -156,3 +158,23 @@ def answer_bundles(pack_root: Path) -> int:
         path.write_bytes(encode_receipt(bundle_key(TOKEN), DEVICE, receipt))
         answered += len(body.records)
     return answered
+
+
+# --- registration files the county puts on a stick (app.sync.stick_enroll) ------------------
+
+
+def issue_credential(
+    pack_root: Path, school: str = "石桥镇中心小学", county: str = COUNTY
+) -> StickCredential:
+    """Writes a registration file of ``school`` into ``pack_root``, as ``python -m server
+    devices issue`` does; returns it."""
+    credential = StickCredential(
+        county=county,
+        server_id=SERVER,
+        device_id=str(uuid.uuid4()),
+        token=uuid.uuid4().hex * 2,
+        school=school,
+        issued=datetime(2026, 11, 21, 8, 0, tzinfo=UTC),
+    )
+    write_credential(pack_root, credential)
+    return credential
