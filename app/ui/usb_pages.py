@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QFrame,
@@ -263,8 +263,9 @@ class CopyingPage(QWidget):
         self.cancel_requested.emit()
 
 
-class ResultPage(QWidget):
-    """Step 4: which courses are ready, which were refused and why, and why copying stopped.
+class OutcomePage(QWidget):
+    """How copying ended, the layout both directions share: a title, an optional next step, why
+    it stopped, a line per course, and "Back to the USB stick" / "Copy again" / "Done".
 
     Signals:
         again_requested(): "Copy again" (after copying stopped early).
@@ -278,10 +279,14 @@ class ResultPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+
         layout = QVBoxLayout(self)
         layout.setSpacing(12)
         self.title = title_label()
         layout.addWidget(self.title)
+        self.next_step = text_label("", GOOD, bold=True)
+        self.next_step.hide()
+        layout.addWidget(self.next_step)
         self.stop = text_label("", ACT, bold=True)
         layout.addWidget(self.stop)
         self.list = QWidget()
@@ -290,16 +295,26 @@ class ResultPage(QWidget):
         self.lines.setSpacing(10)
         layout.addWidget(scrolled(self.list), 1)
         actions = QHBoxLayout()
-        self.back_button = big_button(self.tr("Back to the USB stick"), self.back_requested.emit)
+        # One translation context for the shared buttons, whichever page shows them.
+        translate = QCoreApplication.translate
+        self.back_button = big_button(
+            translate("ResultPage", "Back to the USB stick"), self.back_requested.emit
+        )
         actions.addWidget(self.back_button)
         actions.addStretch(1)
         self.again_button = big_button(
-            self.tr("Copy again"), self.again_requested.emit, primary=True
+            translate("ResultPage", "Copy again"), self.again_requested.emit, primary=True
         )
         actions.addWidget(self.again_button)
-        self.done_button = big_button(self.tr("Done"), self.done_requested.emit, primary=True)
+        self.done_button = big_button(
+            translate("ResultPage", "Done"), self.done_requested.emit, primary=True
+        )
         actions.addWidget(self.done_button)
         layout.addLayout(actions)
+
+
+class ResultPage(OutcomePage):
+    """Step 4: which courses are ready, which were refused and why, and why copying stopped."""
 
     def show_report(self, report: ImportReport, titles: dict[str, str]) -> None:
         clear(self.lines)

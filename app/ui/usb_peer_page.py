@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QVBoxLayout, QWidg
 
 from app.resources import asset
 from app.ui.texts import format_size
-from app.ui.usb_pages import big_button, clear, scrolled, text_label, title_label
+from app.ui.usb_pages import OutcomePage, big_button, clear, scrolled, text_label, title_label
 from app.ui.usb_texts import ACT, GOOD, WAIT, describe_peer_stop, describe_refusal
 from app.ui.usb_worker import PeerStop
 
@@ -176,46 +176,10 @@ class PeerPage(QWidget):
             self.copy_requested.emit(chosen)
 
 
-class PeerResultPage(QWidget):
+class PeerResultPage(OutcomePage):
     """What came of copying to the stick: how many courses are on it and what to do with it
     next, or why copying stopped, what to do, and "Copy again".
-
-    Signals:
-        again_requested(): "Copy again".
-        back_requested(): "Back to the USB stick".
-        done_requested(): "Done".
     """
-
-    again_requested = Signal()
-    back_requested = Signal()
-    done_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setSpacing(12)
-        self.title = title_label()
-        layout.addWidget(self.title)
-        self.next_step = text_label("", GOOD, bold=True)
-        layout.addWidget(self.next_step)
-        self.stop = text_label("", ACT, bold=True)
-        layout.addWidget(self.stop)
-        self.list = QWidget()
-        self.lines = QVBoxLayout(self.list)
-        self.lines.setContentsMargins(0, 0, 0, 0)
-        self.lines.setSpacing(10)
-        layout.addWidget(scrolled(self.list), 1)
-        actions = QHBoxLayout()
-        self.back_button = big_button(self.tr("Back to the USB stick"), self.back_requested.emit)
-        actions.addWidget(self.back_button)
-        actions.addStretch(1)
-        self.again_button = big_button(
-            self.tr("Copy again"), self.again_requested.emit, primary=True
-        )
-        actions.addWidget(self.again_button)
-        self.done_button = big_button(self.tr("Done"), self.done_requested.emit, primary=True)
-        actions.addWidget(self.done_button)
-        layout.addLayout(actions)
 
     def show_result(self, result: PeerResult, titles: dict[str, str]) -> None:
         clear(self.lines)

@@ -1040,18 +1040,6 @@
 <context>
     <name>PeerResultPage</name>
     <message>
-        <source>Back to the USB stick</source>
-        <translation>回到U盘内容</translation>
-    </message>
-    <message>
-        <source>Copy again</source>
-        <translation>继续复制</translation>
-    </message>
-    <message>
-        <source>Done</source>
-        <translation>完成</translation>
-    </message>
-    <message>
         <source>%n course(s) copied to the USB stick.</source>
         <translation>已复制 %n 门课程到U盘。</translation>
     </message>
