@@ -129,17 +129,11 @@ class StickOffer:
     problems: list[StickEnrollError] = field(default_factory=list)
 
 
-def credentials_on(folder: Path, county_code: str) -> tuple[Found, list[StickEnrollError]]:
-    """The credentials on the stick (or pack folder) ``folder`` for ``county_code`` ("" =
-    any county), in name order, and the problems of the files that cannot be used."""
-    return find_credentials(folder, county_code)
-
-
 def offer(db: Database, folder: Path, county_code: str) -> StickOffer:
     """What the stick at ``folder`` offers this PC (nothing when it is enrolled already)."""
     if device_state(db).enrolled:
         return StickOffer(enrolled=True)
-    found, problems = credentials_on(folder, county_code)
+    found, problems = find_credentials(folder, county_code)
     return StickOffer(False, _schools(found), len(found), problems)
 
 
@@ -165,7 +159,7 @@ def take_credential(
     state = device_state(db)
     if state.enrolled:
         raise AlreadyEnrolledError(state.school)
-    found, problems = credentials_on(folder, county_code)
+    found, problems = find_credentials(folder, county_code)
     if school is not None:
         found = [(path, c) for path, c in found if c.school == school]
     elif len(_schools(found)) > 1:

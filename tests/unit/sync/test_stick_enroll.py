@@ -23,11 +23,10 @@ from app.sync.stick_enroll import (
     NoCredentialError,
     SeveralSchoolsError,
     StickNotWritableError,
-    credentials_on,
     offer,
     take_credential,
 )
-from wire.stick_enroll import EnrollProblem, StickCredential, write_credential
+from wire.stick_enroll import EnrollProblem, StickCredential, find_credentials, write_credential
 
 SCHOOL = "石桥镇中心小学"
 
@@ -75,7 +74,7 @@ def test_a_pc_takes_one_of_two_and_its_file_is_gone_from_the_stick(
     assert state.enrolled and state.device_id == first.device_id and state.school == SCHOOL
     assert stored(db) == (first.device_id, first.token, SCHOOL, "server-1")
     assert not (stick / "lamplight" / "enroll" / f"{first.device_id}.json").exists()
-    left, _ = credentials_on(stick, "demo")
+    left, _ = find_credentials(stick, "demo")
     assert [c.device_id for _, c in left] == [second.device_id]  # for the next PC
 
 
@@ -125,7 +124,7 @@ def test_several_schools_on_one_stick_need_the_school_named(db: Database, stick:
 
     state = take_credential(db, stick, "demo", SCHOOL)
     assert (state.device_id, state.school) == (ours.device_id, SCHOOL)
-    assert [c.school for _, c in credentials_on(stick, "demo")[0]] == ["城关小学"]
+    assert [c.school for _, c in find_credentials(stick, "demo")[0]] == ["城关小学"]
 
 
 def test_a_pc_enrolled_with_another_server_before_starts_its_sync_state_again(
